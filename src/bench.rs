@@ -1,0 +1,105 @@
+//! Benchmarks, printed as JSON: each figure is measured in this process, so ratios between
+//! them (vector against single thread, one device against another) are fair on a noisy machine.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::scene::Scene;
+use crate::sim::{Env, VecEnv};
+
+#[derive(Serialize, Debug)]
+pub struct SimBench {
+    pub scene: String,
+    /// Control steps per second, one environment on one thread, random actions, resets counted.
+    pub steps_per_sec_single: f64,
+    /// Control steps per second of all environments of a VecEnv stepped on all threads.
+    pub steps_per_sec_vec: f64,
+    /// Threads of the VecEnv's pool.
+    pub threads: usize,
+    pub vec_envs: usize,
+    pub steps: usize,
+}
+
+/// Steps one environment `steps` times, then a VecEnv of `envs` environments for the same
+/// total number of environment steps.
+pub fn bench_sim(scene: Arc<Scene>, steps: usize, envs: usize) -> anyhow::Result<SimBench> {
+    let adim = scene.action_dim();
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut env = Env::new(scene.clone());
+    env.reset(0);
+    let mut episode = 0;
+    let start = Instant::now();
+    let mut action = vec![0.0f32; adim];
+    for _ in 0..steps {
+        action.iter_mut().for_each(|a| *a = rng.random_range(-1.0..=1.0));
+        let (_, done) = env.step(&action)?;
+        if done {
+            episode += 1;
+            env.reset(episode);
+        }
+    }
+    let single = steps as f64 / start.elapsed().as_secs_f64();
+
+    let mut venv = VecEnv::new(scene.clone(), envs, 0);
+    let rounds = steps.div_ceil(envs);
+    let mut actions = vec![0.0f32; envs * adim];
+    let start = Instant::now();
+    for _ in 0..rounds {
+        actions.iter_mut().for_each(|a| *a = rng.random_range(-1.0..=1.0));
+        venv.step(&actions)?;
+    }
+    let vec = (rounds * envs) as f64 / start.elapsed().as_secs_f64();
+    Ok(SimBench {
+        scene: scene.name.clone(),
+        steps_per_sec_single: single,
+        steps_per_sec_vec: vec,
+        threads: rayon::current_num_threads(),
+        vec_envs: envs,
+        steps,
+    })
+}
+
+#[derive(Serialize, Debug)]
+pub struct PpoBench {
+    pub device: String,
+    /// Environment steps per second of training end to end (rollouts plus updates).
+    pub env_steps_per_sec: f64,
+    /// Share of wall time spent in PPO updates.
+    pub update_fraction: f64,
+    pub iterations: u64,
+    pub env_steps: u64,
+}
+
+/// Trains PPO with the default settings on the hand-written backflip reward for `iterations`
+/// iterations (after one warm-up iteration that is not counted).
+pub fn bench_ppo(
+    scene: Arc<Scene>,
+    device: crate::device::DeviceKind,
+    config: crate::ppo::PpoConfig,
+    iterations: u64,
+) -> anyhow::Result<PpoBench> {
+    use crate::hopper_env::{HopperEnv, RewardKind};
+    let dev = device.device()?;
+    let mut ppo = crate::ppo::Ppo::new(config.clone(), scene.obs_dim(), scene.action_dim(), &dev, 0);
+    let mut env = HopperEnv::new(scene, RewardKind::Handwritten, config.num_envs, 0)?;
+    let total = iterations + 1;
+    ppo.iterate(&mut env, total)?;
+    let (mut rollout, mut update) = (0.0, 0.0);
+    for _ in 0..iterations {
+        let s = ppo.iterate(&mut env, total)?;
+        rollout += s.rollout_seconds;
+        update += s.update_seconds;
+    }
+    let steps = iterations * config.batch_size() as u64;
+    Ok(PpoBench {
+        device: device.name().into(),
+        env_steps_per_sec: steps as f64 / (rollout + update),
+        update_fraction: update / (rollout + update),
+        iterations,
+        env_steps: steps,
+    })
+}

@@ -1,0 +1,130 @@
+//! The Hopper as a PPO environment: a VecEnv, a per-step reward, and episode statistics
+//! judged by the task.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ppo::{EnvStep, PpoEnv};
+use crate::scene::{Scene, TaskKind};
+use crate::sim::{StepInfo, VecEnv};
+use crate::task::Task;
+
+/// Which per-step reward PPO trains on.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RewardKind {
+    /// The hand-written backflip reward (the baseline).
+    Handwritten,
+    /// The task's known true reward (hop forward).
+    True,
+}
+
+/// One finished episode, judged.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct EpisodeStats {
+    /// Sum of the training reward.
+    pub train_return: f32,
+    /// Sum of the true reward, where the task has one.
+    pub true_return: Option<f32>,
+    pub clean_flips: usize,
+    pub judge_score: f32,
+}
+
+/// Whether `reward` exists for the scene's task.
+pub fn check_reward(scene: &Scene, reward: RewardKind) -> anyhow::Result<()> {
+    match (reward, scene.task) {
+        (RewardKind::True, TaskKind::Backflip) => {
+            anyhow::bail!("scene '{}' has no true reward; use --reward handwritten", scene.name)
+        }
+        (RewardKind::Handwritten, TaskKind::HopForward) => anyhow::bail!(
+            "the hand-written reward is for the backflip; scene '{}' has a true reward (--reward true)",
+            scene.name
+        ),
+        _ => Ok(()),
+    }
+}
+
+pub struct HopperEnv {
+    pub venv: VecEnv,
+    pub task: Task,
+    pub reward: RewardKind,
+    /// Step information of each environment's current episode so far.
+    episodes: Vec<Vec<StepInfo>>,
+    train_returns: Vec<f32>,
+    true_returns: Vec<f32>,
+    /// Episodes finished since the last `drain_finished`.
+    finished: Vec<EpisodeStats>,
+}
+
+impl HopperEnv {
+    pub fn new(scene: Arc<Scene>, reward: RewardKind, num_envs: usize, seed: u64) -> anyhow::Result<HopperEnv> {
+        check_reward(&scene, reward)?;
+        let venv = VecEnv::new(scene.clone(), num_envs, seed);
+        let episodes = (0..num_envs).map(|i| vec![venv.env(i).info()]).collect();
+        Ok(HopperEnv {
+            venv,
+            task: Task::for_scene(&scene),
+            reward,
+            episodes,
+            train_returns: vec![0.0; num_envs],
+            true_returns: vec![0.0; num_envs],
+            finished: Vec::new(),
+        })
+    }
+
+    pub fn drain_finished(&mut self) -> Vec<EpisodeStats> {
+        std::mem::take(&mut self.finished)
+    }
+}
+
+impl PpoEnv for HopperEnv {
+    fn num_envs(&self) -> usize {
+        self.venv.len()
+    }
+
+    fn obs_dim(&self) -> usize {
+        self.venv.obs_dim()
+    }
+
+    fn action_dim(&self) -> usize {
+        self.venv.env(0).scene().action_dim()
+    }
+
+    fn observations(&self) -> Vec<f32> {
+        self.venv.observations()
+    }
+
+    fn step(&mut self, actions: &[f32]) -> anyhow::Result<EnvStep> {
+        let ad = self.action_dim();
+        let step = self.venv.step(actions)?;
+        let mut rewards = Vec::with_capacity(step.infos.len());
+        for (e, info) in step.infos.iter().enumerate() {
+            let action = &actions[e * ad..(e + 1) * ad];
+            let prev = *self.episodes[e].last().expect("episode starts with its reset state");
+            let true_r = self.task.true_reward(info, action);
+            let r = match self.reward {
+                RewardKind::True => true_r.expect("checked in new"),
+                RewardKind::Handwritten => self.task.handwritten.reward(&self.task.judge, &prev, info, action),
+            };
+            rewards.push(r);
+            self.train_returns[e] += r;
+            self.true_returns[e] += true_r.unwrap_or(0.0);
+            self.episodes[e].push(*info);
+            if step.done[e] {
+                let infos = &self.episodes[e][1..];
+                let report = self.task.judge.evaluate(infos);
+                self.finished.push(EpisodeStats {
+                    train_return: self.train_returns[e],
+                    true_return: true_r.map(|_| self.true_returns[e]),
+                    clean_flips: report.clean_flips,
+                    judge_score: crate::task::BackflipJudge::score_report(&report),
+                });
+                self.train_returns[e] = 0.0;
+                self.true_returns[e] = 0.0;
+                self.episodes[e].clear();
+                self.episodes[e].push(self.venv.env(e).info());
+            }
+        }
+        Ok(EnvStep { obs: step.obs, rewards, done: step.done, final_obs: step.final_obs })
+    }
+}

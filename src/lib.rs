@@ -1,0 +1,16 @@
+//! backflip: learning a Hopper backflip from preferences (Christiano et al. 2017), in Rust.
+
+pub mod bench;
+pub mod clip;
+pub mod device;
+pub mod eval;
+pub mod fsutil;
+pub mod hopper_env;
+pub mod plot;
+pub mod ppo;
+pub mod rollout;
+pub mod run;
+pub mod scene;
+pub mod sim;
+pub mod task;
+pub mod train;

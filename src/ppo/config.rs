@@ -1,0 +1,93 @@
+//! Every PPO hyperparameter, in one place, saved with each run.
+
+use serde::{Deserialize, Serialize};
+
+/// Hidden-layer nonlinearity of the policy and value networks.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Activation {
+    Tanh,
+    Relu,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PpoConfig {
+    /// Environments stepped together; each rollout has `num_envs * num_steps` transitions.
+    pub num_envs: usize,
+    /// Control steps per environment per rollout.
+    pub num_steps: usize,
+    /// Adam learning rate at the start; decays linearly to 0 over the run when `anneal_lr`.
+    pub learning_rate: f64,
+    pub anneal_lr: bool,
+    /// Discount factor.
+    pub gamma: f32,
+    /// GAE lambda: bias/variance trade-off of the advantage estimate.
+    pub gae_lambda: f32,
+    /// Minibatches per epoch: each has `num_envs * num_steps / num_minibatches` transitions.
+    pub num_minibatches: usize,
+    /// Passes over each rollout.
+    pub update_epochs: usize,
+    /// Normalise advantages within each minibatch.
+    pub norm_adv: bool,
+    /// PPO clip range of the probability ratio.
+    pub clip_coef: f32,
+    /// Clip the value update like the policy (CleanRL's default).
+    pub clip_vloss: bool,
+    /// Weight of the entropy bonus.
+    pub ent_coef: f32,
+    /// Weight of the value loss.
+    pub vf_coef: f32,
+    /// Global (all parameters together) gradient-norm limit.
+    pub max_grad_norm: f32,
+    /// Stop an update's epochs early when the approximate KL exceeds this (None: never).
+    pub target_kl: Option<f32>,
+    /// Width of the two hidden layers of the policy and of the value network.
+    pub hidden: usize,
+    pub activation: Activation,
+    /// Initial log standard deviation of the Gaussian policy.
+    pub init_log_std: f32,
+    /// Observations are clipped to +-this after normalisation.
+    pub obs_clip: f32,
+    /// Scale rewards by the running standard deviation of the discounted return.
+    pub norm_reward: bool,
+    /// Normalised rewards are clipped to +-this.
+    pub reward_clip: f32,
+}
+
+impl Default for PpoConfig {
+    fn default() -> Self {
+        PpoConfig {
+            num_envs: 16,
+            num_steps: 256,
+            learning_rate: 3e-4,
+            anneal_lr: true,
+            gamma: 0.99,
+            gae_lambda: 0.95,
+            num_minibatches: 8,
+            update_epochs: 10,
+            norm_adv: true,
+            clip_coef: 0.2,
+            clip_vloss: true,
+            ent_coef: 0.0,
+            vf_coef: 0.5,
+            max_grad_norm: 0.5,
+            target_kl: None,
+            hidden: 64,
+            activation: Activation::Tanh,
+            init_log_std: 0.0,
+            obs_clip: 10.0,
+            norm_reward: true,
+            reward_clip: 10.0,
+        }
+    }
+}
+
+impl PpoConfig {
+    pub fn batch_size(&self) -> usize {
+        self.num_envs * self.num_steps
+    }
+
+    pub fn minibatch_size(&self) -> usize {
+        self.batch_size() / self.num_minibatches
+    }
+}

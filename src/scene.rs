@@ -1,0 +1,275 @@
+//! Scene files: a body, its joints and motors, the timing and the task, all as data (RON).
+//!
+//! Coordinates are the x-z plane of the standard Hopper: x forward, z up. Every body is a capsule
+//! between two points of that plane, so a new body is a new file, not new code.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// What the agent is asked to do; selects the judge and the per-step rewards.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskKind {
+    /// Backward somersaults, judged by `task::backflip::BackflipJudge`.
+    Backflip,
+    /// Hop forward, with the standard Hopper reward as the known true reward.
+    HopForward,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Timing {
+    /// Physics step in seconds.
+    pub timestep: f32,
+    /// Physics steps per control step (one action is held for all of them).
+    pub substeps: usize,
+    /// Control steps per episode; there is no early termination.
+    pub episode_steps: usize,
+    /// Length of a clip shown to the labeler, in seconds of simulated time.
+    pub clip_seconds: f32,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Physics {
+    /// Gravity along z, m/s^2 (negative is down).
+    pub gravity: f32,
+    /// Density of every body, kg/m^3.
+    pub density: f32,
+    /// Friction of bodies and ground.
+    pub friction: f32,
+    /// Rapier solver iterations per physics step.
+    pub solver_iterations: usize,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BodySpec {
+    pub name: String,
+    /// Capsule end points (x, z) in the initial standing pose, metres.
+    pub from: [f32; 2],
+    pub to: [f32; 2],
+    pub radius: f32,
+    /// True for the one body that may touch the ground during a clean flip (the foot).
+    #[serde(default)]
+    pub is_foot: bool,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JointSpec {
+    pub name: String,
+    pub parent: String,
+    pub child: String,
+    /// Hinge position (x, z) in the initial pose; the axis is -y, as in the standard Hopper.
+    pub anchor: [f32; 2],
+    /// Joint range in degrees, [low, high].
+    pub range_deg: [f32; 2],
+    /// Motor gear: torque = gear * action, action in [-1, 1].
+    pub gear: f32,
+    /// Viscous joint damping, N m s / rad.
+    pub damping: f32,
+    /// Rotor inertia (kg m^2) added to the child body about the hinge axis. MuJoCo's armature
+    /// acts in joint space; rapier has no such term, so it is added to the child body, which
+    /// also keeps light bodies from spinning up without bound under the full gear torque.
+    pub armature: f32,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    pub name: String,
+    pub task: TaskKind,
+    pub timing: Timing,
+    pub physics: Physics,
+    /// The first body is the root (the torso): its pose is the agent's pose.
+    pub bodies: Vec<BodySpec>,
+    pub joints: Vec<JointSpec>,
+    /// Half-width of the uniform noise on the initial pose and velocities.
+    pub init_noise: f32,
+    /// Joint and body velocities are clipped to +-this in the observation.
+    pub velocity_clip: f32,
+}
+
+/// A scene that could not be read, with the file and, where RON gives them, line and column.
+#[derive(Debug, thiserror::Error)]
+pub enum SceneError {
+    #[error("{path}: cannot read: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{col}: {message}")]
+    Parse { path: PathBuf, line: usize, col: usize, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Scene {
+    /// Reads and checks a scene file.
+    pub fn load(path: &Path) -> Result<Scene, SceneError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| SceneError::Io { path: path.to_owned(), source })?;
+        Scene::parse(&text, path)
+    }
+
+    /// Parses and checks scene text; `path` only names it in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Scene, SceneError> {
+        let scene: Scene = ron::from_str(text).map_err(|e| SceneError::Parse {
+            path: path.to_owned(),
+            line: e.span.start.line,
+            col: e.span.start.col,
+            message: e.code.to_string(),
+        })?;
+        scene
+            .validate()
+            .map_err(|message| SceneError::Invalid { path: path.to_owned(), message })?;
+        Ok(scene)
+    }
+
+    /// The scene for a built-in name (`hopper-backflip`, `hopper-forward`), embedded in the
+    /// binary so that the main command runs from any folder.
+    pub fn builtin(name: &str) -> Option<Scene> {
+        let text = match name {
+            "hopper-backflip" => include_str!("../scenes/hopper-backflip.ron"),
+            "hopper-forward" => include_str!("../scenes/hopper-forward.ron"),
+            _ => return None,
+        };
+        Some(Scene::parse(text, Path::new(name)).expect("embedded scenes are checked by tests"))
+    }
+
+    /// A path to a file, or the name of an embedded scene.
+    pub fn resolve(spec: &str) -> Result<Scene, SceneError> {
+        let path = Path::new(spec);
+        if !path.exists() {
+            if let Some(scene) = Scene::builtin(spec) {
+                return Ok(scene);
+            }
+        }
+        Scene::load(path)
+    }
+
+    /// Seconds of simulated time per control step.
+    pub fn control_dt(&self) -> f32 {
+        self.timing.timestep * self.timing.substeps as f32
+    }
+
+    /// Control steps in one clip: the fewest that cover `clip_seconds` (the small tolerance
+    /// absorbs f32 rounding of the step length).
+    pub fn clip_steps(&self) -> usize {
+        (self.timing.clip_seconds as f64 / self.control_dt() as f64 - 1e-3).ceil().max(0.0) as usize
+    }
+
+    pub fn body_index(&self, name: &str) -> Option<usize> {
+        self.bodies.iter().position(|b| b.name == name)
+    }
+
+    /// Observation length: root height, sin and cos of pitch, joint angles, root x/z/pitch
+    /// velocities, joint velocities.
+    pub fn obs_dim(&self) -> usize {
+        3 + self.joints.len() + 3 + self.joints.len()
+    }
+
+    pub fn action_dim(&self) -> usize {
+        self.joints.len()
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let t = &self.timing;
+        let positive = |v: f32| v.is_finite() && v > 0.0;
+        if !positive(t.timestep) {
+            return Err(format!("timing.timestep must be positive, got {}", t.timestep));
+        }
+        if t.substeps == 0 {
+            return Err("timing.substeps must be at least 1".into());
+        }
+        if t.episode_steps == 0 {
+            return Err("timing.episode_steps must be at least 1".into());
+        }
+        if !positive(t.clip_seconds) || self.clip_steps() == 0 {
+            return Err(format!("timing.clip_seconds {} is shorter than one control step", t.clip_seconds));
+        }
+        if self.clip_steps() > t.episode_steps {
+            return Err(format!(
+                "a clip ({} steps) is longer than an episode ({} steps)",
+                self.clip_steps(),
+                t.episode_steps
+            ));
+        }
+        let p = &self.physics;
+        if !p.gravity.is_finite() {
+            return Err("physics.gravity must be finite".into());
+        }
+        if !positive(p.density) {
+            return Err(format!("physics.density must be positive, got {}", p.density));
+        }
+        if !(p.friction.is_finite() && p.friction >= 0.0) {
+            return Err(format!("physics.friction must be non-negative, got {}", p.friction));
+        }
+        if p.solver_iterations == 0 {
+            return Err("physics.solver_iterations must be at least 1".into());
+        }
+        if !(self.init_noise.is_finite() && self.init_noise >= 0.0) {
+            return Err(format!("init_noise must be non-negative, got {}", self.init_noise));
+        }
+        if !positive(self.velocity_clip) {
+            return Err(format!("velocity_clip must be positive, got {}", self.velocity_clip));
+        }
+        if self.bodies.is_empty() {
+            return Err("a scene needs at least one body".into());
+        }
+        for (i, b) in self.bodies.iter().enumerate() {
+            if self.bodies[..i].iter().any(|o| o.name == b.name) {
+                return Err(format!("body '{}' is defined twice", b.name));
+            }
+            if !positive(b.radius) {
+                return Err(format!("body '{}': radius must be positive, got {}", b.name, b.radius));
+            }
+            if b.from.iter().chain(&b.to).any(|v| !v.is_finite()) {
+                return Err(format!("body '{}': end points must be finite", b.name));
+            }
+            if b.from == b.to {
+                return Err(format!("body '{}': from and to are the same point", b.name));
+            }
+        }
+        if self.bodies.iter().filter(|b| b.is_foot).count() > 1 {
+            return Err("at most one body may be the foot".into());
+        }
+        let mut has_parent = vec![false; self.bodies.len()];
+        for (i, j) in self.joints.iter().enumerate() {
+            if self.joints[..i].iter().any(|o| o.name == j.name) {
+                return Err(format!("joint '{}' is defined twice", j.name));
+            }
+            let parent = self
+                .body_index(&j.parent)
+                .ok_or_else(|| format!("joint '{}': unknown parent body '{}'", j.name, j.parent))?;
+            let child = self
+                .body_index(&j.child)
+                .ok_or_else(|| format!("joint '{}': unknown child body '{}'", j.name, j.child))?;
+            if parent == child {
+                return Err(format!("joint '{}': a body cannot be joined to itself", j.name));
+            }
+            if child == 0 {
+                return Err(format!("joint '{}': the root body '{}' cannot be a child", j.name, j.child));
+            }
+            if has_parent[child] {
+                return Err(format!("joint '{}': body '{}' already has a parent", j.name, j.child));
+            }
+            has_parent[child] = true;
+            let [lo, hi] = j.range_deg;
+            if !(lo.is_finite() && hi.is_finite()) || lo >= hi {
+                return Err(format!("joint '{}': range_deg [{lo}, {hi}] must be [low, high] with low < high", j.name));
+            }
+            if !positive(j.gear) {
+                return Err(format!("joint '{}': gear must be positive, got {}", j.name, j.gear));
+            }
+            if !(j.damping.is_finite() && j.damping >= 0.0) {
+                return Err(format!("joint '{}': damping must be non-negative", j.name));
+            }
+            if !(j.armature.is_finite() && j.armature >= 0.0) {
+                return Err(format!("joint '{}': armature must be non-negative", j.name));
+            }
+        }
+        if let Some(i) = (1..self.bodies.len()).find(|&i| !has_parent[i]) {
+            return Err(format!("body '{}' is not attached to the root by any joint", self.bodies[i].name));
+        }
+        Ok(())
+    }
+}

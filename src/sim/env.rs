@@ -1,0 +1,192 @@
+//! One simulated Hopper: reset, step, observe. No early termination: a fall is part of the
+//! episode, which always lasts `timing.episode_steps` control steps.
+
+use std::sync::Arc;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rapier3d::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::world::{BodyPose, HopperWorld, RootOffset, pitch_of};
+use crate::scene::Scene;
+
+/// What the judges and rewards read after each control step.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Default)]
+pub struct StepInfo {
+    /// Torso pitch in radians about -y, unwrapped: a full backward turn adds 2 pi.
+    pub pitch: f32,
+    /// Bit i is set when body i touches the ground.
+    pub contacts: u8,
+    /// Torso centre.
+    pub x: f32,
+    pub z: f32,
+    /// Forward speed of the torso over the last control step, m/s.
+    pub x_velocity: f32,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SimError {
+    #[error("action has {got} values, the scene has {want} motors")]
+    ActionLength { got: usize, want: usize },
+    #[error("action[{index}] is {value}, not a finite number")]
+    NonFiniteAction { index: usize, value: f32 },
+}
+
+pub struct Env {
+    scene: Arc<Scene>,
+    world: HopperWorld,
+    /// Parent and child body of each joint, in scene order.
+    joint_bodies: Vec<(usize, usize)>,
+    steps: usize,
+    info: StepInfo,
+}
+
+impl Env {
+    pub fn new(scene: Arc<Scene>) -> Env {
+        let world = HopperWorld::build(&scene, RootOffset::default());
+        let joint_bodies = scene
+            .joints
+            .iter()
+            .map(|j| (scene.body_index(&j.parent).unwrap(), scene.body_index(&j.child).unwrap()))
+            .collect();
+        let mut env = Env { scene, world, joint_bodies, steps: 0, info: StepInfo::default() };
+        env.info = env.measure(0.0, 0.0);
+        env
+    }
+
+    pub fn scene(&self) -> &Arc<Scene> {
+        &self.scene
+    }
+
+    /// Starts a new episode from the standing pose with seeded uniform noise on the root's
+    /// pose and velocity; returns the first observation.
+    pub fn reset(&mut self, seed: u64) -> Vec<f32> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let n = self.scene.init_noise;
+        let mut u = || if n > 0.0 { rng.random_range(-n..=n) } else { 0.0 };
+        let offset = RootOffset { dx: u(), dz: u(), dpitch: u(), vx: u(), vz: u(), pitch_rate: u() };
+        self.reset_to(offset)
+    }
+
+    /// Starts a new episode from the standing pose displaced by `offset` (scripted starts).
+    pub fn reset_to(&mut self, offset: RootOffset) -> Vec<f32> {
+        self.world = HopperWorld::build(&self.scene, offset);
+        self.steps = 0;
+        self.info = self.measure(offset.dpitch, 0.0);
+        self.observe()
+    }
+
+    /// Control steps since the last reset.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    pub fn info(&self) -> StepInfo {
+        self.info
+    }
+
+    /// Applies `action` (clamped to [-1, 1]) for one control step. Returns the observation and
+    /// whether the episode has reached its length (then call `reset`).
+    pub fn step(&mut self, action: &[f32]) -> Result<(Vec<f32>, bool), SimError> {
+        let want = self.joint_bodies.len();
+        if action.len() != want {
+            return Err(SimError::ActionLength { got: action.len(), want });
+        }
+        if let Some((index, &value)) = action.iter().enumerate().find(|(_, a)| !a.is_finite()) {
+            return Err(SimError::NonFiniteAction { index, value });
+        }
+        let phys = &mut self.world.physics;
+        for &h in &self.world.bodies {
+            phys.bodies[h].reset_torques(false);
+        }
+        for (k, (&(parent, child), spec)) in self.joint_bodies.iter().zip(&self.scene.joints).enumerate() {
+            // Torque about the joint axis (-y) on the child, its reaction on the parent.
+            let torque = Vector::new(0.0, -spec.gear * action[k].clamp(-1.0, 1.0), 0.0);
+            phys.bodies[self.world.bodies[child]].add_torque(torque, false);
+            phys.bodies[self.world.bodies[parent]].add_torque(-torque, false);
+        }
+        let x_before = self.info.x;
+        let mut pitch = self.info.pitch;
+        for _ in 0..self.scene.timing.substeps {
+            self.world.physics.step();
+            self.world.project_to_plane();
+            let phys = &self.world.physics;
+            // Unwrap every physics step: a turn of pi in 2 ms would be 1500 rad/s.
+            let wrapped = pitch_of(phys.bodies[self.world.bodies[0]].rotation());
+            pitch += wrap_angle(wrapped - pitch);
+        }
+        let dt = self.scene.control_dt();
+        self.info = self.measure(pitch, 0.0);
+        self.info.x_velocity = (self.info.x - x_before) / dt;
+        self.steps += 1;
+        Ok((self.observe(), self.steps >= self.scene.timing.episode_steps))
+    }
+
+    fn measure(&self, pitch: f32, x_velocity: f32) -> StepInfo {
+        let root = self.world.physics.bodies[self.world.bodies[0]].translation();
+        let mut contacts = 0u8;
+        for i in 0..self.world.bodies.len().min(8) {
+            if self.world.touches_ground(i) {
+                contacts |= 1 << i;
+            }
+        }
+        StepInfo { pitch, contacts, x: root.x, z: root.z, x_velocity }
+    }
+
+    /// Root height, sin and cos of pitch (continuous across full turns), joint angles, root
+    /// velocities (x, z, pitch rate) and joint velocities, velocities clipped.
+    pub fn observe(&self) -> Vec<f32> {
+        let b = &self.world.physics.bodies;
+        let h = &self.world.bodies;
+        let clip = self.scene.velocity_clip;
+        let root = &b[h[0]];
+        let mut obs = Vec::with_capacity(self.scene.obs_dim());
+        obs.push(root.translation().z);
+        obs.push(self.info.pitch.sin());
+        obs.push(self.info.pitch.cos());
+        for &(p, c) in &self.joint_bodies {
+            obs.push(self.joint_angle(p, c));
+        }
+        let v = root.linvel();
+        obs.push(v.x.clamp(-clip, clip));
+        obs.push(v.z.clamp(-clip, clip));
+        obs.push((-root.angvel().y).clamp(-clip, clip));
+        for &(p, c) in &self.joint_bodies {
+            let rate = -(b[h[c]].angvel().y - b[h[p]].angvel().y);
+            obs.push(rate.clamp(-clip, clip));
+        }
+        obs
+    }
+
+    /// Angle of a hinge (about -y), child relative to parent.
+    pub fn joint_angle(&self, parent: usize, child: usize) -> f32 {
+        let b = &self.world.physics.bodies;
+        let h = &self.world.bodies;
+        wrap_angle(pitch_of(b[h[child]].rotation()) - pitch_of(b[h[parent]].rotation()))
+    }
+
+    /// Angles of every joint, in scene order.
+    pub fn joint_angles(&self) -> Vec<f32> {
+        self.joint_bodies.iter().map(|&(p, c)| self.joint_angle(p, c)).collect()
+    }
+
+    pub fn poses(&self) -> Vec<BodyPose> {
+        (0..self.world.bodies.len()).map(|i| self.world.pose(i)).collect()
+    }
+
+    /// Largest linear (m/s) and angular (rad/s) speed of any body: the explosion check.
+    pub fn max_speeds(&self) -> (f32, f32) {
+        let b = &self.world.physics.bodies;
+        self.world.bodies.iter().fold((0.0f32, 0.0f32), |(l, a), &h| {
+            (l.max(b[h].linvel().length()), a.max(b[h].angvel().length()))
+        })
+    }
+}
+
+/// An angle brought into (-pi, pi].
+pub fn wrap_angle(a: f32) -> f32 {
+    use std::f32::consts::{PI, TAU};
+    let w = (a + PI).rem_euclid(TAU) - PI;
+    if w <= -PI { w + TAU } else { w }
+}

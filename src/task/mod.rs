@@ -1,0 +1,41 @@
+//! What the agent is asked to do: judges, true rewards, the hand-written reward.
+
+pub mod backflip;
+pub mod forward;
+
+pub use backflip::{BackflipJudge, FlipReport, HandwrittenBackflipReward};
+pub use forward::hop_forward_reward;
+
+use crate::scene::{Scene, TaskKind};
+use crate::sim::StepInfo;
+
+/// The task of a scene: judges whole trajectories and gives per-step rewards.
+#[derive(Clone, Debug)]
+pub struct Task {
+    pub kind: TaskKind,
+    pub judge: BackflipJudge,
+    pub handwritten: HandwrittenBackflipReward,
+}
+
+impl Task {
+    pub fn for_scene(scene: &Scene) -> Task {
+        Task { kind: scene.task, judge: BackflipJudge::for_scene(scene), handwritten: Default::default() }
+    }
+
+    /// The true per-step reward, where the task has one (hop forward).
+    pub fn true_reward(&self, now: &StepInfo, action: &[f32]) -> Option<f32> {
+        match self.kind {
+            TaskKind::HopForward => Some(hop_forward_reward(now, action)),
+            TaskKind::Backflip => None,
+        }
+    }
+
+    /// How good a clip is, by the task's own measure: the judge's score for the backflip, the
+    /// true return for hop forward. The scripted teachers answer by this.
+    pub fn clip_score(&self, infos: &[StepInfo], actions: &[&[f32]]) -> f32 {
+        match self.kind {
+            TaskKind::Backflip => self.judge.score(infos),
+            TaskKind::HopForward => infos.iter().zip(actions).map(|(i, a)| hop_forward_reward(i, a)).sum(),
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The backflip judge on hand-built trajectories, and the per-step rewards.
+
+use std::f32::consts::TAU;
+
+use backflip::scene::Scene;
+use backflip::sim::StepInfo;
+use backflip::task::{BackflipJudge, HandwrittenBackflipReward, hop_forward_reward};
+
+const FOOT: u8 = 0b1000;
+const TORSO: u8 = 0b0001;
+
+fn judge() -> BackflipJudge {
+    BackflipJudge::for_scene(&Scene::builtin("hopper-backflip").unwrap())
+}
+
+fn step(pitch: f32, contacts: u8, z: f32) -> StepInfo {
+    StepInfo { pitch, contacts, x: 0.0, z, x_velocity: 0.0 }
+}
+
+fn stand(n: usize, pitch: f32) -> Vec<StepInfo> {
+    (0..n).map(|_| step(pitch, FOOT, 1.25)).collect()
+}
+
+/// A jump from standing at `from`, turning by `turn` radians in 0.48 s of flight, then landing
+/// on the foot.
+fn flip(from: f32, turn: f32) -> Vec<StepInfo> {
+    let mut v = stand(10, from);
+    let air = 60;
+    for i in 1..=air {
+        let s = i as f32 / air as f32;
+        v.push(step(from + turn * s, 0, 1.25 + 0.8 * (s * std::f32::consts::PI).sin()));
+    }
+    v.push(step(from + turn, FOOT, 1.25));
+    v
+}
+
+fn cat(parts: &[Vec<StepInfo>]) -> Vec<StepInfo> {
+    parts.concat()
+}
+
+#[test]
+fn one_scripted_backflip_counts_one() {
+    let t = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(60, TAU)]);
+    let r = judge().evaluate(&t);
+    assert_eq!(r.clean_flips, 1);
+    assert!(!r.landing_pending);
+}
+
+#[test]
+fn two_backflips_count_two() {
+    let t = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(50, TAU), flip(TAU, TAU), stand(60, 2.0 * TAU)]);
+    assert_eq!(judge().evaluate(&t).clean_flips, 2);
+}
+
+#[test]
+fn a_turn_of_330_degrees_is_enough_and_320_is_not() {
+    let ok = cat(&[stand(20, 0.0), flip(0.0, 331f32.to_radians()), stand(60, 331f32.to_radians())]);
+    assert_eq!(judge().evaluate(&ok).clean_flips, 1);
+    let short = cat(&[stand(20, 0.0), flip(0.0, 320f32.to_radians()), stand(60, 320f32.to_radians())]);
+    assert_eq!(judge().evaluate(&short).clean_flips, 0);
+}
+
+fn fall() -> Vec<StepInfo> {
+    let mut t = stand(20, 0.0);
+    t.extend((0..40).map(|i| step(1.5 * i as f32 / 40.0, FOOT, 1.25 - 0.9 * i as f32 / 40.0)));
+    t.extend((0..160).map(|_| step(1.5, FOOT | TORSO, 0.2)));
+    t
+}
+
+fn forward_flip() -> Vec<StepInfo> {
+    cat(&[stand(20, 0.0), flip(0.0, -TAU), stand(140, -TAU)])
+}
+
+fn lands_on_torso() -> Vec<StepInfo> {
+    let mut t = cat(&[stand(20, 0.0), flip(0.0, 300f32.to_radians())]);
+    t.pop();
+    t.extend((0..150).map(|_| step(300f32.to_radians(), TORSO, 0.2)));
+    t
+}
+
+#[test]
+fn falls_standing_forward_flips_and_torso_landings_count_zero() {
+    let j = judge();
+    assert_eq!(j.evaluate(&fall()).clean_flips, 0);
+    assert_eq!(j.evaluate(&stand(220, 0.0)).clean_flips, 0);
+    assert_eq!(j.evaluate(&forward_flip()).clean_flips, 0);
+    assert_eq!(j.evaluate(&lands_on_torso()).clean_flips, 0);
+}
+
+#[test]
+fn a_landing_must_hold_for_0_3_seconds() {
+    // Lands cleanly, then the torso goes down 0.1 s later: not a clean flip.
+    let mut t = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(12, TAU)]);
+    t.extend((0..100).map(|_| step(TAU + 1.2, TORSO | FOOT, 0.2)));
+    assert_eq!(judge().evaluate(&t).clean_flips, 0);
+    // The clip ends 0.1 s after a clean landing: not counted yet, but pending.
+    let cut = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(12, TAU)]);
+    let r = judge().evaluate(&cut);
+    assert_eq!(r.clean_flips, 0);
+    assert!(r.landing_pending);
+}
+
+#[test]
+fn the_score_orders_trajectories_as_a_person_would() {
+    let j = judge();
+    let s = |t: &[StepInfo]| j.score(t);
+    let two = s(&cat(&[stand(20, 0.0), flip(0.0, TAU), stand(50, TAU), flip(TAU, TAU), stand(60, 2.0 * TAU)]));
+    let one = s(&cat(&[stand(20, 0.0), flip(0.0, TAU), stand(131, TAU)]));
+    let pending = s(&cat(&[stand(120, 0.0), flip(0.0, TAU), stand(12, TAU)]));
+    let torso = s(&lands_on_torso());
+    let half = s(&cat(&[stand(20, 0.0), flip(0.0, 150f32.to_radians())]).iter().copied().chain(
+        (0..150).map(|_| step(150f32.to_radians(), TORSO, 0.2))).collect::<Vec<_>>());
+    let still = s(&stand(220, 0.0));
+    let forward = s(&forward_flip());
+    let fall = s(&fall());
+    assert!(two > one, "two flips {two} > one {one}");
+    assert!(one > pending, "a held landing {one} > a landing cut off {pending}");
+    assert!(pending > torso, "a clean landing {pending} > landing on the torso {torso}");
+    assert!(torso > half, "more of the turn {torso} > less {half}");
+    assert!(half > still, "half a backward turn {half} > standing still {still}");
+    assert!(still > fall, "standing {still} > falling {fall}");
+    assert!(forward < torso, "a forward flip {forward} is no backflip attempt {torso}");
+    // Higher is better, all else equal.
+    let low = s(&cat(&[stand(20, 0.0), flip(0.0, TAU), stand(131, TAU)]).iter().map(|i| StepInfo { z: i.z.min(1.4), ..*i }).collect::<Vec<_>>());
+    assert!(one > low, "a higher flip {one} > a lower one {low}");
+}
+
+#[test]
+fn handwritten_reward_pays_for_backward_turn_and_punishes_falls() {
+    let j = judge();
+    let w = HandwrittenBackflipReward::default();
+    let ret = |t: &[StepInfo]| t.windows(2).map(|p| w.reward(&j, &p[0], &p[1], &[0.0; 3])).sum::<f32>();
+    let flip = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(60, TAU)]);
+    let forward = cat(&[stand(20, 0.0), self::flip(0.0, -TAU), stand(60, -TAU)]);
+    assert!(ret(&flip) > ret(&stand(flip.len(), 0.0)));
+    assert!(ret(&flip) > ret(&forward));
+    assert!(ret(&stand(100, 0.0)) > ret(&fall()[..100]));
+}
+
+#[test]
+fn hop_forward_reward_is_the_standard_one() {
+    let healthy = StepInfo { pitch: 0.1, contacts: FOOT, x: 0.0, z: 1.2, x_velocity: 1.5 };
+    assert!((hop_forward_reward(&healthy, &[1.0, 0.0, 0.0]) - (1.5 + 1.0 - 1e-3)).abs() < 1e-6);
+    let low = StepInfo { z: 0.6, ..healthy };
+    assert!((hop_forward_reward(&low, &[0.0; 3]) - 1.5).abs() < 1e-6);
+    let tilted = StepInfo { pitch: 0.3, ..healthy };
+    assert!((hop_forward_reward(&tilted, &[0.0; 3]) - 1.5).abs() < 1e-6);
+    // A full turn later, upright again: healthy (the pitch is wrapped for this test).
+    let turned = StepInfo { pitch: TAU + 0.05, ..healthy };
+    assert!((hop_forward_reward(&turned, &[0.0; 3]) - 2.5).abs() < 1e-5);
+}

@@ -1,0 +1,105 @@
+//! Scene files: the embedded scenes load, and every kind of bad scene is a clear error.
+
+use std::path::Path;
+
+use backflip::scene::{Scene, SceneError, TaskKind};
+
+const GOOD: &str = include_str!("../scenes/hopper-backflip.ron");
+
+fn parse(text: &str) -> Result<Scene, SceneError> {
+    Scene::parse(text, Path::new("scenes/test.ron"))
+}
+
+#[test]
+fn embedded_scenes_load_with_standard_dimensions() {
+    let s = Scene::builtin("hopper-backflip").unwrap();
+    assert_eq!(s.task, TaskKind::Backflip);
+    assert_eq!(s.bodies.len(), 4);
+    assert_eq!(s.joints.len(), 3);
+    assert_eq!(s.timing.episode_steps, 1000);
+    assert!((s.control_dt() - 0.008).abs() < 1e-6);
+    assert_eq!(s.clip_steps(), 188);
+    assert_eq!(s.obs_dim(), 12);
+    assert_eq!(s.action_dim(), 3);
+    assert!(s.joints.iter().all(|j| j.gear == 200.0));
+    let f = Scene::builtin("hopper-forward").unwrap();
+    assert_eq!(f.task, TaskKind::HopForward);
+    assert_eq!(f.bodies, s.bodies);
+}
+
+fn invalid(text: &str, needle: &str) {
+    let err = parse(text).expect_err("should fail").to_string();
+    assert!(err.starts_with("scenes/test.ron"), "error should name the file: {err}");
+    assert!(err.contains(needle), "error '{err}' should mention '{needle}'");
+    assert!(!err.contains('\n'), "one line: {err}");
+}
+
+#[test]
+fn unknown_body_in_joint() {
+    invalid(&GOOD.replace("parent: \"thigh\"", "parent: \"thorax\""), "unknown parent body 'thorax'");
+}
+
+#[test]
+fn negative_radius() {
+    invalid(&GOOD.replace("radius: 0.04", "radius: -0.04"), "radius must be positive");
+}
+
+#[test]
+fn reversed_limits() {
+    invalid(&GOOD.replace("range_deg: (-45.0, 45.0)", "range_deg: (45.0, -45.0)"), "low < high");
+}
+
+#[test]
+fn missing_field_names_line_and_column() {
+    let err = parse(&GOOD.replace("        gravity: -9.81,\n", "")).unwrap_err();
+    match &err {
+        SceneError::Parse { line, message, .. } => {
+            assert!(*line > 1, "a line number: {err}");
+            assert!(message.contains("gravity"), "names the field: {err}");
+        }
+        other => panic!("expected a parse error, got {other}"),
+    }
+}
+
+#[test]
+fn wrong_type_names_line() {
+    let err = parse(&GOOD.replace("substeps: 4", "substeps: \"four\"")).unwrap_err();
+    let SceneError::Parse { line, .. } = err else { panic!("expected a parse error") };
+    let want = GOOD.lines().position(|l| l.contains("substeps")).unwrap() + 1;
+    assert_eq!(line, want);
+}
+
+#[test]
+fn unknown_field_and_disconnected_body() {
+    invalid(&GOOD.replace("init_noise: 0.005", "init_noise: 0.005, colour: 3"), "colour");
+    let orphan = GOOD.replace(
+        "        (name: \"foot_joint\",",
+        "        (name: \"foot_joint_gone\", parent: \"leg\", child: \"leg\", anchor: (0.0, 0.1), range_deg: (-1.0, 1.0), gear: 1.0, damping: 0.0, armature: 0.0),\n        //",
+    );
+    invalid(&orphan, "joined to itself");
+}
+
+#[test]
+fn missing_file_is_an_error_naming_it() {
+    let err = Scene::load(Path::new("scenes/does-not-exist.ron")).unwrap_err().to_string();
+    assert!(err.contains("scenes/does-not-exist.ron"), "{err}");
+}
+
+#[test]
+fn cli_reports_a_bad_scene_in_one_line_without_panicking() {
+    let dir = std::env::temp_dir().join(format!("backflip-badscene-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.ron");
+    std::fs::write(&bad, GOOD.replace("radius: 0.05)", "radius: -1.0)")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_backflip"))
+        .args(["rollout", "--scene", bad.to_str().unwrap(), "--steps", "10", "--out"])
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("bad.ron") && stderr.contains("radius"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!dir.join("out").exists(), "nothing written for a bad scene");
+}

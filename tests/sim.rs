@@ -1,0 +1,136 @@
+//! The simulator: determinism, the plane, joint limits, no explosions, full turns.
+
+use std::sync::Arc;
+
+use backflip::scene::Scene;
+use backflip::sim::{Env, RootOffset, SimError, VecEnv};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn scene() -> Arc<Scene> {
+    Arc::new(Scene::builtin("hopper-backflip").unwrap())
+}
+
+#[test]
+fn same_seed_same_trajectory() {
+    let run = |seed| {
+        let mut env = Env::new(scene());
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut out = env.reset(seed);
+        for _ in 0..300 {
+            let a: Vec<f32> = (0..3).map(|_| rng.random_range(-1.0..=1.0)).collect();
+            out.extend(env.step(&a).unwrap().0);
+        }
+        out
+    };
+    assert_eq!(run(5), run(5));
+    assert_ne!(run(5), run(6));
+}
+
+/// 100,000 control steps of full random torque: the hopper stays in its plane, its joints
+/// within their limits, and nothing becomes NaN or moves faster than physics allows.
+#[test]
+fn random_torque_stays_planar_limited_and_finite() {
+    let scene = scene();
+    let mut env = Env::new(scene.clone());
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    env.reset(1);
+    let limits: Vec<[f32; 2]> = scene.joints.iter().map(|j| j.range_deg.map(f32::to_radians)).collect();
+    let (mut max_drift, mut max_tilt, mut max_lin, mut max_ang, mut max_limit_err) = (0f32, 0f32, 0f32, 0f32, 0f32);
+    for step in 0..100_000 {
+        // Full torque, bang-bang, switching every few steps: the hardest input.
+        let a: Vec<f32> = (0..3).map(|_| if rng.random_bool(0.5) { 1.0 } else { -1.0 }).collect();
+        let (obs, done) = env.step(&a).unwrap();
+        assert!(obs.iter().all(|v| v.is_finite()), "non-finite observation at step {step}");
+        for p in env.poses() {
+            max_drift = max_drift.max(p.pos[1].abs());
+            // A rotation about y only has no x or z quaternion component.
+            max_tilt = max_tilt.max(2.0 * p.rot[0].abs().max(p.rot[2].abs()));
+        }
+        for (q, [lo, hi]) in env.joint_angles().iter().zip(&limits) {
+            max_limit_err = max_limit_err.max(lo - q).max(q - hi);
+        }
+        let (l, w) = env.max_speeds();
+        max_lin = max_lin.max(l);
+        max_ang = max_ang.max(w);
+        if done {
+            env.reset(step as u64);
+        }
+    }
+    assert!(max_drift < 1e-4, "drift out of the plane {max_drift} m");
+    assert!(max_tilt < 1e-4, "rotation out of the plane {max_tilt} rad");
+    // Joint limits are soft in rapier: a limit acts once it is passed, so a joint at full speed
+    // overshoots by its speed times the substep (measured: under 6 degrees in 30,000 steps).
+    assert!(max_limit_err < 8f32.to_radians(), "joint limit exceeded by {max_limit_err} rad");
+    assert!(max_lin < 50.0, "a body reached {max_lin} m/s");
+    assert!(max_ang < 200.0, "a body reached {max_ang} rad/s");
+}
+
+#[test]
+fn non_finite_and_wrong_size_actions_are_errors() {
+    let mut env = Env::new(scene());
+    env.reset(0);
+    assert!(matches!(env.step(&[0.0, f32::NAN, 0.0]), Err(SimError::NonFiniteAction { index: 1, .. })));
+    assert!(matches!(env.step(&[f32::INFINITY, 0.0, 0.0]), Err(SimError::NonFiniteAction { index: 0, .. })));
+    assert!(matches!(env.step(&[0.0, 0.0]), Err(SimError::ActionLength { got: 2, want: 3 })));
+    // Out of range is clamped, not an error.
+    assert!(env.step(&[5.0, -5.0, 0.0]).is_ok());
+}
+
+#[test]
+fn episodes_last_their_length_without_early_termination() {
+    let scene = scene();
+    let mut env = Env::new(scene.clone());
+    env.reset(0);
+    // Zero torque: the hopper falls over, and the episode goes on.
+    for i in 1..=scene.timing.episode_steps {
+        let (_, done) = env.step(&[0.0; 3]).unwrap();
+        assert_eq!(done, i == scene.timing.episode_steps);
+    }
+    assert!(env.info().contacts & 0b0111 != 0, "the unpowered hopper ends on the ground");
+}
+
+#[test]
+fn pitch_unwraps_over_full_turns() {
+    // In free fall with no gravity, a hopper spun backwards keeps turning; the pitch adds up.
+    let mut s = (*scene()).clone();
+    s.physics.gravity = 0.0;
+    let mut env = Env::new(Arc::new(s));
+    env.reset_to(RootOffset { dz: 2.0, pitch_rate: 8.0, ..Default::default() });
+    let mut last = env.info().pitch;
+    for _ in 0..250 {
+        env.step(&[0.0; 3]).unwrap();
+        let p = env.info().pitch;
+        assert!((p - last).abs() < 0.2, "pitch jumped from {last} to {p}");
+        last = p;
+    }
+    // 2 s at about 8 rad/s (the limbs swing out and slow the spin a little): over two turns.
+    assert!(last > 2.0 * std::f32::consts::TAU && last < 17.0, "pitch after 2 s: {last}");
+    let obs = env.observe();
+    assert!((obs[1] - last.sin()).abs() < 1e-4 && (obs[2] - last.cos()).abs() < 1e-4);
+}
+
+#[test]
+fn vec_env_matches_across_thread_counts_and_runs() {
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let mut venv = VecEnv::new(scene(), 6, 42);
+            let mut rng = ChaCha8Rng::seed_from_u64(9);
+            let mut out = Vec::new();
+            for _ in 0..1100 {
+                let a: Vec<f32> = (0..18).map(|_| rng.random_range(-1.0..=1.0)).collect();
+                let step = venv.step(&a).unwrap();
+                out.extend(step.obs);
+            }
+            out
+        })
+    };
+    let one = run(1);
+    assert_eq!(one, run(2));
+    assert_eq!(one, run(3));
+    // Environments have their own seeds: no two start the same.
+    let venv = VecEnv::new(scene(), 4, 42);
+    let obs = venv.observations();
+    assert_ne!(obs[0..12], obs[12..24]);
+}
