@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use burn::module::Module;
 use serde::{Deserialize, Serialize};
 
 use crate::clip::{Clip, ClipStep};
@@ -36,7 +35,7 @@ pub fn evaluate(ppo: &Ppo, scene: Arc<Scene>, episodes: usize, seed: u64, keep_c
     let task = Task::for_scene(&scene);
     let mut venv = VecEnv::new(scene.clone(), episodes, seed ^ EVAL_SEED_OFFSET);
     venv.record_poses = keep_clips;
-    let policy = ppo.agent.valid();
+    let policy = ppo.policy();
     let ad = scene.action_dim();
     let mut infos = vec![Vec::new(); episodes];
     let mut returns = vec![0.0f32; episodes];

@@ -17,6 +17,8 @@ pub enum RewardKind {
     Handwritten,
     /// The task's known true reward (hop forward).
     True,
+    /// The reward model learned from comparisons (`--labeler`).
+    Learned,
 }
 
 /// One finished episode, judged.
@@ -44,6 +46,21 @@ pub fn check_reward(scene: &Scene, reward: RewardKind) -> anyhow::Result<()> {
     }
 }
 
+/// Clips recorded while training: the candidates the labeler may be asked about.
+pub struct Recording {
+    pub recorder: crate::pipeline::ClipRecorder,
+    pub finished: Vec<crate::clip::Clip>,
+    /// Keep one clip in this many (the pool need not see every clip).
+    pub keep_every: u64,
+    count: u64,
+}
+
+impl Recording {
+    pub fn new(recorder: crate::pipeline::ClipRecorder, keep_every: u64) -> Self {
+        Recording { recorder, finished: Vec::new(), keep_every: keep_every.max(1), count: 0 }
+    }
+}
+
 pub struct HopperEnv {
     pub venv: VecEnv,
     pub task: Task,
@@ -54,6 +71,10 @@ pub struct HopperEnv {
     true_returns: Vec<f32>,
     /// Episodes finished since the last `drain_finished`.
     finished: Vec<EpisodeStats>,
+    /// The reward model, for `RewardKind::Learned`.
+    pub learned: Option<crate::reward::RewardSnapshot>,
+    /// Set to record clips of every environment.
+    pub recording: Option<Recording>,
 }
 
 impl HopperEnv {
@@ -69,6 +90,8 @@ impl HopperEnv {
             train_returns: vec![0.0; num_envs],
             true_returns: vec![0.0; num_envs],
             finished: Vec::new(),
+            learned: None,
+            recording: None,
         })
     }
 
@@ -96,7 +119,40 @@ impl PpoEnv for HopperEnv {
 
     fn step(&mut self, actions: &[f32]) -> anyhow::Result<EnvStep> {
         let ad = self.action_dim();
+        let od = self.obs_dim();
+        let obs_before = self.venv.observations();
+        self.venv.record_poses = self.recording.is_some();
+        let seeds: Vec<u64> = (0..self.venv.len()).map(|e| self.venv.current_seed(e)).collect();
+        let episode_steps: Vec<usize> = (0..self.venv.len()).map(|e| self.venv.env(e).steps()).collect();
         let step = self.venv.step(actions)?;
+        let learned = match (&self.reward, &self.learned) {
+            (RewardKind::Learned, Some(model)) => {
+                let rows: Vec<f32> = (0..step.infos.len())
+                    .flat_map(|e| obs_before[e * od..(e + 1) * od].iter().chain(&actions[e * ad..(e + 1) * ad]).copied())
+                    .collect();
+                Some(model.rewards(&rows))
+            }
+            // Before the first model (while the initial clips are being labelled) PPO does not
+            // update, so these rewards are never learned from.
+            (RewardKind::Learned, None) => Some(vec![0.0; step.infos.len()]),
+            _ => None,
+        };
+        if let Some(rec) = &mut self.recording {
+            for e in 0..step.infos.len() {
+                let clip_step = crate::clip::ClipStep {
+                    obs: obs_before[e * od..(e + 1) * od].to_vec(),
+                    action: actions[e * ad..(e + 1) * ad].to_vec(),
+                    poses: step.poses[e].clone(),
+                    info: step.infos[e],
+                };
+                if let Some(clip) = rec.recorder.push(e, clip_step, episode_steps[e], seeds[e], step.done[e]) {
+                    rec.count += 1;
+                    if rec.count % rec.keep_every == 0 {
+                        rec.finished.push(clip);
+                    }
+                }
+            }
+        }
         let mut rewards = Vec::with_capacity(step.infos.len());
         for (e, info) in step.infos.iter().enumerate() {
             let action = &actions[e * ad..(e + 1) * ad];
@@ -105,6 +161,7 @@ impl PpoEnv for HopperEnv {
             let r = match self.reward {
                 RewardKind::True => true_r.expect("checked in new"),
                 RewardKind::Handwritten => self.task.handwritten.reward(&self.task.judge, &prev, info, action),
+                RewardKind::Learned => learned.as_ref().expect("computed above")[e],
             };
             rewards.push(r);
             self.train_returns[e] += r;

@@ -11,6 +11,9 @@ use backflip::clip::Clip;
 use backflip::device::DeviceKind;
 use backflip::hopper_env::RewardKind;
 use backflip::ppo::{Activation, PpoConfig};
+use backflip::oracle::{TeacherConfig, TeacherKind};
+use backflip::pipeline::PrefConfig;
+use backflip::reward::QueryMode;
 use backflip::run::{RunConfig, RunDir};
 use backflip::rollout::{self, FixedPolicy};
 use backflip::scene::Scene;
@@ -98,6 +101,39 @@ struct TrainArgs {
     /// PPO iterations between checkpoints and plots.
     #[arg(long, default_value_t = 10)]
     checkpoint_every: u64,
+    /// Learn the reward from comparisons answered by this labeler (replaces --reward).
+    #[arg(long, value_enum)]
+    labeler: Option<LabelerKind>,
+    /// Comparisons to ask for in all (with --labeler).
+    #[arg(long, default_value_t = 1000)]
+    comparisons: usize,
+    /// The scripted teacher (with --labeler oracle).
+    #[arg(long, value_enum, default_value = "humanlike")]
+    teacher: TeacherKind,
+    /// Rationality of the boltzmann teacher.
+    #[arg(long)]
+    beta: Option<f32>,
+    /// Probability of a wrong answer (mistake, humanlike teachers).
+    #[arg(long)]
+    eps: Option<f32>,
+    /// Scores closer than this are answered "equal" (equal, humanlike).
+    #[arg(long)]
+    equal_threshold: Option<f32>,
+    /// Both scores below this: "can't tell" (skip).
+    #[arg(long)]
+    skip_threshold: Option<f32>,
+    /// Discount of earlier steps (myopic teacher).
+    #[arg(long)]
+    myopic_gamma: Option<f32>,
+    /// How queries are picked.
+    #[arg(long, value_enum, default_value = "disagreement")]
+    queries: QueryMode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum LabelerKind {
+    /// A scripted teacher (headless).
+    Oracle,
 }
 
 #[derive(Subcommand)]
@@ -246,18 +282,33 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         };
         ppo.num_envs = args.envs.unwrap_or(ppo.num_envs);
         ppo.activation = args.activation.unwrap_or(ppo.activation);
+        let prefs = args.labeler.map(|_| {
+            let mut teacher = match args.teacher {
+                TeacherKind::Humanlike => TeacherConfig::humanlike(),
+                kind => TeacherConfig { kind, ..Default::default() },
+            };
+            teacher.beta = args.beta.unwrap_or(teacher.beta);
+            teacher.eps = args.eps.unwrap_or(teacher.eps);
+            teacher.equal_threshold = args.equal_threshold.unwrap_or(teacher.equal_threshold);
+            teacher.skip_threshold = args.skip_threshold.unwrap_or(teacher.skip_threshold);
+            teacher.gamma = args.myopic_gamma.unwrap_or(teacher.gamma);
+            PrefConfig { comparisons: args.comparisons, teacher, queries: args.queries, ..Default::default() }
+        });
+        let reward = if prefs.is_some() { RewardKind::Learned } else { args.reward };
+        let label = if prefs.is_some() { "oracle".to_string() } else { format!("{:?}", args.reward) };
         let out = args.out.unwrap_or_else(|| {
             let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-            PathBuf::from(format!("runs/{}-{:?}-s{}-{}", scene.name, args.reward, args.seed, secs).to_lowercase())
+            PathBuf::from(format!("runs/{}-{}-s{}-{}", scene.name, label, args.seed, secs).to_lowercase())
         });
         let config = RunConfig {
             scene,
-            reward: args.reward,
+            reward,
             seed: args.seed,
             total_steps: args.steps,
             device: args.device,
             ppo,
             checkpoint_every: args.checkpoint_every.max(1),
+            prefs,
         };
         backflip::train::train(out, Some(config), &opts)?
     };

@@ -8,9 +8,20 @@ use plotters::prelude::*;
 use crate::run::MetricsRow;
 use crate::scene::TaskKind;
 
+/// plotters draws text with ab_glyph from a font it is given: DejaVu Sans, embedded by the
+/// `dejavu` crate, so that plotting needs no system font library.
+fn register_font() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())
+            .unwrap_or_else(|_| panic!("the embedded DejaVu font is valid"));
+    });
+}
+
 /// Two panels: the training return, and the task's metric (success rate for the backflip,
 /// true return for hop forward), both against environment steps.
 pub fn learning_curve(path: &Path, rows: &[MetricsRow], task: TaskKind) -> anyhow::Result<()> {
+    register_font();
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     }

@@ -34,8 +34,12 @@ pub struct RunConfig {
     pub ppo: PpoConfig,
     /// Iterations between checkpoints.
     pub checkpoint_every: u64,
+    /// Learning from preferences (`--labeler`): None trains on `reward`.
+    #[serde(default)]
+    pub prefs: Option<crate::pipeline::PrefConfig>,
 }
 
+#[derive(Debug)]
 pub struct RunDir {
     pub path: PathBuf,
 }
@@ -92,8 +96,10 @@ impl RunDir {
         let state: PpoState =
             serde_json::from_str(&text).with_context(|| format!("{}: malformed checkpoint state", state_file.display()))?;
         let agent_file = dir.join("agent.bpk");
+        // Loaded on the plain device; `Ppo::from_state` moves it to the autodiff device as fresh
+        // leaves (loading straight onto autodiff leaves graph nodes in the parameters).
         let mut agent: Agent = AgentConfig::new(state.obs_dim, state.action_dim, state.config.hidden, 0.0)
-            .init(state.config.activation, device);
+            .init(state.config.activation, &device.clone().inner());
         let mut store = BurnpackStore::from_file(&agent_file);
         agent
             .load_from(&mut store)
@@ -164,15 +170,20 @@ pub struct MetricsRow {
     pub explained_variance: f32,
     /// Share of this iteration's wall time spent in the PPO update.
     pub update_fraction: f64,
+    /// Comparisons answered so far (learning from preferences).
+    pub comparisons: Option<usize>,
+    /// The reward model's agreement with held-out answers, and its held-out loss.
+    pub reward_val_accuracy: Option<f32>,
+    pub reward_val_loss: Option<f32>,
 }
 
 impl MetricsRow {
-    pub const HEADER: &'static str = "iteration,global_step,wall_seconds,steps_per_sec,episodes,episodic_return,true_return,backflips_per_episode,success_rate,judge_score,learning_rate,policy_loss,value_loss,entropy,approx_kl,clipfrac,explained_variance,update_fraction";
+    pub const HEADER: &'static str = "iteration,global_step,wall_seconds,steps_per_sec,episodes,episodic_return,true_return,backflips_per_episode,success_rate,judge_score,learning_rate,policy_loss,value_loss,entropy,approx_kl,clipfrac,explained_variance,update_fraction,comparisons,reward_val_accuracy,reward_val_loss";
 
     fn to_csv(&self) -> String {
         let o = |v: Option<f32>| v.map(|x| x.to_string()).unwrap_or_default();
         format!(
-            "{},{},{:.3},{:.1},{},{},{},{},{},{},{:e},{},{},{},{},{},{},{:.4}",
+            "{},{},{:.3},{:.1},{},{},{},{},{},{},{:e},{},{},{},{},{},{},{:.4},{},{},{}",
             self.iteration,
             self.global_step,
             self.wall_seconds,
@@ -190,13 +201,16 @@ impl MetricsRow {
             self.approx_kl,
             self.clipfrac,
             self.explained_variance,
-            self.update_fraction
+            self.update_fraction,
+            self.comparisons.map(|c| c.to_string()).unwrap_or_default(),
+            o(self.reward_val_accuracy),
+            o(self.reward_val_loss)
         )
     }
 
     fn from_csv(line: &str) -> anyhow::Result<MetricsRow> {
         let f: Vec<&str> = line.split(',').collect();
-        anyhow::ensure!(f.len() == 18, "expected 18 fields, found {}", f.len());
+        anyhow::ensure!(f.len() == 21, "expected 21 fields, found {}", f.len());
         let o = |s: &str| -> anyhow::Result<Option<f32>> { Ok(if s.is_empty() { None } else { Some(s.parse()?) }) };
         Ok(MetricsRow {
             iteration: f[0].parse()?,
@@ -217,6 +231,9 @@ impl MetricsRow {
             clipfrac: f[15].parse()?,
             explained_variance: f[16].parse()?,
             update_fraction: f[17].parse()?,
+            comparisons: if f[18].is_empty() { None } else { Some(f[18].parse()?) },
+            reward_val_accuracy: o(f[19])?,
+            reward_val_loss: o(f[20])?,
         })
     }
 }

@@ -7,7 +7,14 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::hopper_env::{EpisodeStats, HopperEnv};
+use rand::SeedableRng;
+
+use crate::hopper_env::{EpisodeStats, HopperEnv, Recording};
+use crate::oracle::Teacher;
+use crate::pipeline::{ClipRecorder, OracleLabeler, PrefConfig, StageSetup, TrainerEvent};
+use crate::prefs::ComparisonStore;
+use crate::reward::RewardStats;
+use crate::task::Task;
 use crate::ppo::Ppo;
 use crate::run::{MetricsRow, RunConfig, RunDir};
 use crate::scene::TaskKind;
@@ -28,7 +35,8 @@ pub struct TrainOptions {
     pub progress: bool,
 }
 
-/// Trains a new run (`resume == false`) or continues one, until `config.total_steps`.
+/// Trains a new run (`config` given) or continues the one in `path`, until its step budget.
+/// With `prefs` in the configuration, the reward is learned from comparisons (src/pipeline.rs).
 pub fn train(path: PathBuf, config: Option<RunConfig>, opts: &TrainOptions) -> anyhow::Result<RunDir> {
     let (run, config, mut ppo) = match config {
         Some(config) => {
@@ -52,34 +60,156 @@ pub fn train(path: PathBuf, config: Option<RunConfig>, opts: &TrainOptions) -> a
     let scene = Arc::new(config.scene.clone());
     // A resumed run starts fresh episodes, seeded by where it resumes.
     let env_seed = config.seed.wrapping_add(ppo.iteration.wrapping_mul(0x9E37_79B9));
-    let mut env = HopperEnv::new(scene, config.reward, config.ppo.num_envs, env_seed)?;
+    let mut env = HopperEnv::new(scene.clone(), config.reward, config.ppo.num_envs, env_seed)?;
     let batch = config.ppo.batch_size() as u64;
     let total_iterations = config.total_steps.div_ceil(batch);
     let mut history = run.read_metrics()?;
     let wall_offset = history.last().map(|r| r.wall_seconds).unwrap_or(0.0);
     let bar = progress_bar(opts.progress, config.total_steps, ppo.global_step);
     let started = Instant::now();
+    let mut prefs = match &config.prefs {
+        Some(pc) => Some(Preferences::start(&run, &config, pc, &mut env, &ppo)?),
+        None => None,
+    };
+    if let Some(p) = &mut prefs
+        && !p.wait_for_first_model(&mut env, &ppo, &bar)?
+    {
+        eprintln!("stopped before the reward model was trained; continue with --resume {}", run.path.display());
+        return Ok(run);
+    }
     while ppo.iteration < total_iterations && !STOP.load(Ordering::SeqCst) {
+        if let Some(p) = &mut prefs {
+            p.poll(&mut env)?;
+        }
         let stats = ppo.iterate(&mut env, total_iterations)?;
         let episodes = env.drain_finished();
         let seconds = stats.rollout_seconds + stats.update_seconds;
-        let row = metrics_row(&stats, &episodes, wall_offset + started.elapsed().as_secs_f64(), batch as f64 / seconds);
+        let mut row = metrics_row(&stats, &episodes, wall_offset + started.elapsed().as_secs_f64(), batch as f64 / seconds);
+        if let Some(p) = &mut prefs {
+            p.after_iteration(&mut env, ppo.global_step, config.total_steps, &mut row);
+        }
         run.append_metrics(&row)?;
         bar.set_position(ppo.global_step);
         bar.set_message(describe(&row, config.scene.task));
         history.push(row);
         if ppo.iteration % config.checkpoint_every == 0 {
             run.save_checkpoint(&ppo)?;
-            crate::plot::learning_curve(&run.path.join("plots/learning.png"), &history, config.scene.task)?;
+            plot(&run, &history, config.scene.task);
         }
     }
     run.save_checkpoint(&ppo)?;
-    crate::plot::learning_curve(&run.path.join("plots/learning.png"), &history, config.scene.task)?;
+    plot(&run, &history, config.scene.task);
     bar.finish();
     if STOP.load(Ordering::SeqCst) {
         eprintln!("stopped at {} env steps; continue with --resume {}", ppo.global_step, run.path.display());
     }
     Ok(run)
+}
+
+/// The main thread's side of learning from preferences: feeds clips and wanted counts to the
+/// stages, takes the newest reward snapshot for PPO.
+struct Preferences {
+    stages: crate::pipeline::Stages,
+    config: PrefConfig,
+    /// Comparisons asked for so far (answered or waiting).
+    asked: usize,
+    answered: usize,
+    last_stats: Option<RewardStats>,
+}
+
+impl Preferences {
+    fn start(run: &RunDir, config: &RunConfig, pc: &PrefConfig, env: &mut HopperEnv, ppo: &Ppo) -> anyhow::Result<Preferences> {
+        let scene = &config.scene;
+        let labeler = Box::new(OracleLabeler { teacher: Teacher::new(pc.teacher.clone(), config.seed), task: Task::for_scene(scene) });
+        let setup = StageSetup {
+            run_dir: run.path.clone(),
+            config: pc.clone(),
+            d_input: scene.obs_dim() + scene.action_dim(),
+            clip_steps: scene.clip_steps(),
+            device: ppo.inference_device(),
+            seed: config.seed,
+        };
+        let answered = ComparisonStore::open(&crate::pipeline::store_path(&run.path))?.0.len();
+        let stages = crate::pipeline::start(setup, labeler)?;
+        // Clip ids name the iteration they were recorded in, so a resumed run never reuses one.
+        let prefix = format!("it{:06}", ppo.iteration);
+        env.recording = Some(Recording::new(ClipRecorder::new(config.ppo.num_envs, scene.clip_steps(), scene, prefix), 4));
+        Ok(Preferences { stages, config: pc.clone(), asked: answered, answered, last_stats: None })
+    }
+
+    /// Asks for the initial comparisons on clips of the initial policy and waits for the first
+    /// reward model. Returns false when stopped by Ctrl-C first.
+    fn wait_for_first_model(&mut self, env: &mut HopperEnv, ppo: &Ppo, bar: &ProgressBar) -> anyhow::Result<bool> {
+        let initial = self.config.initial();
+        if initial > self.asked {
+            self.stages.want(initial - self.asked);
+            self.asked = initial;
+        }
+        let policy = ppo.policy();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(ppo.iteration ^ 0x1A17);
+        loop {
+            if STOP.load(Ordering::SeqCst) {
+                return Ok(false);
+            }
+            if self.poll(env)? {
+                return Ok(true);
+            }
+            bar.set_message(format!("labelling the initial clips: {}/{} comparisons", self.answered, initial));
+            if self.answered < initial {
+                // Keep clips of the initial policy coming while the labeler works.
+                let clips_waiting = env.recording.as_ref().map(|r| r.finished.len()).unwrap_or(0);
+                if clips_waiting < 64 {
+                    for _ in 0..32 {
+                        let actions = ppo.act_stochastic(&policy, &env.venv.observations(), &mut rng);
+                        crate::ppo::PpoEnv::step(env, &actions)?;
+                    }
+                    env.drain_finished();
+                }
+                if let Some(rec) = &mut env.recording {
+                    self.stages.offer_clips(std::mem::take(&mut rec.finished));
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Takes whatever the trainer has sent; returns whether a reward model is in use.
+    fn poll(&mut self, env: &mut HopperEnv) -> anyhow::Result<bool> {
+        while let Ok(event) = self.stages.from_trainer.try_recv() {
+            match event {
+                TrainerEvent::Answered(n) => self.answered = n,
+                TrainerEvent::Snapshot(snap, stats, n) => {
+                    env.learned = Some(snap);
+                    self.last_stats = Some(stats);
+                    self.answered = n;
+                }
+                TrainerEvent::Error(e) => anyhow::bail!("reward trainer: {e}"),
+            }
+        }
+        Ok(env.learned.is_some())
+    }
+
+    fn after_iteration(&mut self, env: &mut HopperEnv, steps: u64, total: u64, row: &mut MetricsRow) {
+        if let Some(rec) = &mut env.recording {
+            self.stages.offer_clips(std::mem::take(&mut rec.finished));
+        }
+        let target = self.config.asked_by(steps, total).min(self.config.comparisons);
+        if target > self.asked {
+            self.stages.want(target - self.asked);
+            self.asked = target;
+        }
+        row.comparisons = Some(self.answered);
+        row.reward_val_accuracy = self.last_stats.as_ref().map(|s| s.val_accuracy);
+        row.reward_val_loss = self.last_stats.as_ref().map(|s| s.val_loss);
+    }
+}
+
+/// Redraws the learning curve; a plot that fails is reported and training goes on.
+fn plot(run: &RunDir, history: &[MetricsRow], task: TaskKind) {
+    let path = run.path.join("plots/learning.png");
+    if let Err(e) = crate::plot::learning_curve(&path, history, task) {
+        eprintln!("warning: {}: plot not drawn: {e:#}", path.display());
+    }
 }
 
 fn progress_bar(visible: bool, total: u64, position: u64) -> ProgressBar {
@@ -100,12 +230,18 @@ fn describe(row: &MetricsRow, task: TaskKind) -> String {
     let f = |v: Option<f32>| v.map(|x| format!("{x:.2}")).unwrap_or_else(|| "-".into());
     match task {
         TaskKind::Backflip => format!(
-            "return {} success {} flips/ep {}",
+            "{}return {} success {} flips/ep {}",
+            row.comparisons.map(|c| format!("comparisons {c} | ")).unwrap_or_default(),
             f(row.episodic_return),
             f(row.success_rate),
             f(row.backflips_per_episode)
         ),
-        TaskKind::HopForward => format!("return {} true return {}", f(row.episodic_return), f(row.true_return)),
+        TaskKind::HopForward => format!(
+            "{}return {} true return {}",
+            row.comparisons.map(|c| format!("comparisons {c} | ")).unwrap_or_default(),
+            f(row.episodic_return),
+            f(row.true_return)
+        ),
     }
 }
 
@@ -134,5 +270,8 @@ pub fn metrics_row(stats: &crate::ppo::IterationStats, eps: &[EpisodeStats], wal
         clipfrac: stats.clipfrac,
         explained_variance: stats.explained_variance,
         update_fraction: stats.update_seconds / (stats.rollout_seconds + stats.update_seconds),
+        comparisons: None,
+        reward_val_accuracy: None,
+        reward_val_loss: None,
     }
 }

@@ -125,7 +125,7 @@ impl PpoEnv for PointMass {
 
 fn mean_final_distance(ppo: &Ppo, seed: u64) -> f32 {
     let mut env = PointMass::new(64, seed);
-    let policy = ppo.agent.valid();
+    let policy = ppo.policy();
     for _ in 0..HORIZON - 1 {
         let a = ppo.act_deterministic(&policy, &env.observations());
         env.step(&a).unwrap();
@@ -170,7 +170,7 @@ fn same_seed_same_first_iterations_on_each_cpu_device() {
         let (b, log_b) = hopper_run(5, device);
         assert_eq!(log_a, log_b, "{device:?}");
         let obs: Vec<f32> = (0..24).map(|i| (i as f32 * 0.3).sin()).collect();
-        assert_eq!(a.act_deterministic(&a.agent.valid(), &obs), b.act_deterministic(&b.agent.valid(), &obs));
+        assert_eq!(a.act_deterministic(&a.policy(), &obs), b.act_deterministic(&b.policy(), &obs));
         let (_, log_c) = hopper_run(6, device);
         assert_ne!(log_a, log_c, "another seed differs");
     }
@@ -189,12 +189,13 @@ fn checkpoint_round_trip_gives_identical_actions() {
         device: DeviceKind::Flex,
         ppo: small_config(),
         checkpoint_every: 1,
+        prefs: None,
     };
     let run = RunDir::create(&dir, &config).unwrap();
     run.save_checkpoint(&ppo).unwrap();
     let loaded = run.load_checkpoint(&DeviceKind::Flex.device().unwrap(), 3).unwrap();
     let obs: Vec<f32> = (0..36).map(|i| (i as f32 * 0.7).cos() * 2.0).collect();
-    assert_eq!(ppo.act_deterministic(&ppo.agent.valid(), &obs), loaded.act_deterministic(&loaded.agent.valid(), &obs));
+    assert_eq!(ppo.act_deterministic(&ppo.policy(), &obs), loaded.act_deterministic(&loaded.policy(), &obs));
     assert_eq!(loaded.global_step, ppo.global_step);
     assert_eq!(loaded.obs_rms, ppo.obs_rms);
     // A second run may not be created over the first.

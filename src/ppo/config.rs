@@ -73,8 +73,11 @@ impl Default for PpoConfig {
             max_grad_norm: 0.5,
             target_kl: None,
             hidden: 64,
-            activation: Activation::Tanh,
-            init_log_std: 0.0,
+            // ReLU: 3x the training speed of tanh on flex (README, "Measured"), and it learned
+            // to stand and hop where tanh did not in our runs.
+            activation: Activation::Relu,
+            // std 0.6: with std 1 the Hopper (no early termination) never learned to stay up.
+            init_log_std: -0.5,
             obs_clip: 10.0,
             norm_reward: true,
             reward_clip: 10.0,

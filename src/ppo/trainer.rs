@@ -130,12 +130,17 @@ impl Ppo {
     /// Rebuilds a trainer from saved state and weights. Adam's moments start afresh.
     pub fn from_state(state: PpoState, agent: Agent, device: &Device, seed: u64) -> Ppo {
         let mut ppo = Ppo::new(state.config, state.obs_dim, state.action_dim, device, seed ^ state.iteration);
-        ppo.agent = agent.to_device(&ppo.device);
+        ppo.agent = into_trainable(agent.to_device(&ppo.device));
         ppo.obs_rms = state.obs_rms;
         ppo.reward_scaler = state.reward_scaler;
         ppo.global_step = state.global_step;
         ppo.iteration = state.iteration;
         ppo
+    }
+
+    /// The current policy and value networks without autodiff, for acting.
+    pub fn policy(&self) -> Agent {
+        self.agent.valid()
     }
 
     /// The device the networks run on, without autodiff (for inference).
@@ -156,6 +161,17 @@ impl Ppo {
         to_vec(policy.mean(obs))
     }
 
+    /// Actions sampled from the policy for raw observations (used to explore before RL).
+    pub fn act_stochastic(&self, policy: &Agent, raw_obs: &[f32], rng: &mut ChaCha8Rng) -> Vec<f32> {
+        let std: Vec<f32> = to_vec(policy.log_std.val()).iter().map(|l| l.exp()).collect();
+        let mut a = self.act_deterministic(policy, raw_obs);
+        for (i, x) in a.iter_mut().enumerate() {
+            let eps: f32 = StandardNormal.sample(rng);
+            *x += std[i % self.action_dim] * eps;
+        }
+        a
+    }
+
     fn tensor<const D: usize>(&self, data: Vec<f32>, shape: [usize; D], device: &Device) -> Tensor<D> {
         Tensor::from_data(TensorData::new(data, shape), device)
     }
@@ -167,7 +183,7 @@ impl Ppo {
         let (n, t_len, od, ad) = (env.num_envs(), c.num_steps, self.obs_dim, self.action_dim);
         anyhow::ensure!(n == c.num_envs, "environment count {n} differs from the config's {}", c.num_envs);
         let started = std::time::Instant::now();
-        let policy = self.agent.valid();
+        let policy = self.policy();
         let dev = self.inference_device();
         let std: Vec<f32> = to_vec(policy.log_std.val()).iter().map(|l| l.exp()).collect();
 
@@ -312,6 +328,18 @@ impl Ppo {
             update_seconds: started.elapsed().as_secs_f64(),
         })
     }
+}
+
+/// Makes every parameter of a module loaded without autodiff a fresh tracked leaf, so that it
+/// can be trained (moving a module to an autodiff device alone does not track it).
+pub fn into_trainable<M: Module>(module: M) -> M {
+    struct Track;
+    impl burn::module::ModuleMapper for Track {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            param.map(|t| t.autodiff().require_grad())
+        }
+    }
+    module.map(&mut Track)
 }
 
 pub fn to_vec<const D: usize>(t: Tensor<D>) -> Vec<f32> {

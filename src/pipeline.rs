@@ -1,0 +1,416 @@
+//! Learning from preferences: the stages on threads, joined by crossbeam channels.
+//!
+//! ```text
+//! main thread:  PPO on the newest reward snapshot --clips, wanted count--> selector
+//! selector:     saves clips, picks pairs (disagreement) ------------------> labeler
+//! labeler:      oracle or person answers ---------------------------------> trainer
+//! trainer:      appends to comparisons.jsonl (fsync), trains the ensemble --> main (snapshot)
+//! ```
+//! No stage waits on another except through a channel; a slow or silent labeler only means
+//! fewer answers, never a stalled PPO loop.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::clip::{Clip, ClipStep};
+use crate::oracle::{Answer, ClipScore, Teacher, TeacherConfig};
+use crate::prefs::{ComparisonStore, Labeler as Who};
+use crate::reward::{LabeledPair, QueryMode, RewardConfig, RewardEnsemble, RewardSnapshot, RewardStats, select_pairs};
+use crate::task::Task;
+
+/// Settings of learning from preferences, saved in run.json.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PrefConfig {
+    /// Total comparisons to ask for.
+    pub comparisons: usize,
+    pub teacher: TeacherConfig,
+    pub queries: QueryMode,
+    pub reward: RewardConfig,
+    /// Share of the budget asked about clips of the initial policy before RL starts.
+    pub initial_share: f32,
+    /// Epochs of reward training on the initial comparisons, and per later round.
+    pub pretrain_epochs: usize,
+    pub epochs_per_round: usize,
+    /// A trainer round starts once this many new answers have arrived.
+    pub answers_per_round: usize,
+}
+
+impl Default for PrefConfig {
+    fn default() -> Self {
+        PrefConfig {
+            comparisons: 1000,
+            teacher: TeacherConfig::humanlike(),
+            queries: QueryMode::Disagreement,
+            reward: RewardConfig::default(),
+            initial_share: 0.25,
+            pretrain_epochs: 100,
+            epochs_per_round: 10,
+            answers_per_round: 16,
+        }
+    }
+}
+
+impl PrefConfig {
+    /// Comparisons that should have been asked for after `t` env steps of RL, out of `total`:
+    /// the initial share, then a rate proportional to 2e6 / (t + 2e6), spent by the end.
+    pub fn asked_by(&self, t: u64, total: u64) -> usize {
+        let initial = (self.comparisons as f32 * self.initial_share).round() as usize;
+        let rest = (self.comparisons - initial) as f64;
+        let integral = |t: f64| 2e6 * (1.0 + t / 2e6).ln();
+        let share = integral(t as f64) / integral(total.max(1) as f64);
+        initial + (rest * share.min(1.0)).round() as usize
+    }
+
+    pub fn initial(&self) -> usize {
+        (self.comparisons as f32 * self.initial_share).round() as usize
+    }
+}
+
+/// Who answers queries. The oracle is one; the desktop viewer will be another. `answer` may
+/// block for as long as it needs; `None` means the labeler has stopped.
+pub trait Labeler: Send {
+    fn answer(&mut self, left: &Clip, right: &Clip) -> Option<Answer>;
+    fn who(&self) -> Who;
+}
+
+/// The scripted teacher as a labeler: scores each clip with the task's judge or true return.
+pub struct OracleLabeler {
+    pub teacher: Teacher,
+    pub task: Task,
+}
+
+impl OracleLabeler {
+    fn score(&self, clip: &Clip) -> ClipScore {
+        let infos = clip.infos();
+        let actions: Vec<&[f32]> = clip.steps.iter().map(|s| s.action.as_slice()).collect();
+        let per_step = (1..=infos.len()).map(|k| self.task.clip_score(&infos[k.saturating_sub(1)..k], &actions[k.saturating_sub(1)..k])).collect();
+        ClipScore { total: self.task.clip_score(&infos, &actions), per_step }
+    }
+}
+
+impl Labeler for OracleLabeler {
+    fn answer(&mut self, left: &Clip, right: &Clip) -> Option<Answer> {
+        let (l, r) = (self.score(left), self.score(right));
+        Some(self.teacher.answer(&l, &r))
+    }
+
+    fn who(&self) -> Who {
+        Who::Teacher(self.teacher.config.clone())
+    }
+}
+
+/// A question for the labeler.
+pub struct Query {
+    pub left: Arc<Clip>,
+    pub right: Arc<Clip>,
+    pub asked: Instant,
+}
+
+enum SelectorMsg {
+    Clips(Vec<Clip>),
+    Want(usize),
+    Snapshot(RewardSnapshot),
+}
+
+/// What the trainer tells the main thread.
+pub enum TrainerEvent {
+    Snapshot(RewardSnapshot, RewardStats, usize),
+    Answered(usize),
+    Error(String),
+}
+
+/// The running stages; dropping it closes the channels and the threads finish.
+pub struct Stages {
+    to_selector: Sender<SelectorMsg>,
+    pub from_trainer: Receiver<TrainerEvent>,
+}
+
+/// (observation, action) rows of a clip, the reward model's input.
+pub fn clip_rows(clip: &Clip) -> Vec<f32> {
+    clip.steps.iter().flat_map(|s| s.obs.iter().chain(&s.action).copied()).collect()
+}
+
+fn target(answer: Answer) -> Option<f32> {
+    match answer {
+        Answer::Left => Some(1.0),
+        Answer::Right => Some(0.0),
+        Answer::Equal => Some(0.5),
+        Answer::CantTell => None,
+    }
+}
+
+/// Whether comparison `id` is held out for validation: a fixed share, decided by its id.
+fn held_out(id: u64, share: f32, seed: u64) -> bool {
+    let h = crate::sim::episode_seed(seed, 7, id);
+    (h >> 11) as f64 / (1u64 << 53) as f64 <= share as f64
+}
+
+pub struct StageSetup {
+    pub run_dir: PathBuf,
+    pub config: PrefConfig,
+    pub d_input: usize,
+    pub clip_steps: usize,
+    pub device: burn::prelude::Device,
+    pub seed: u64,
+}
+
+/// Starts the selector, labeler and trainer threads. Comparisons already in the store (a
+/// resumed run) are trained on first.
+pub fn start(setup: StageSetup, labeler: Box<dyn Labeler>) -> anyhow::Result<Stages> {
+    let clip_dir = setup.run_dir.join("clips");
+    std::fs::create_dir_all(&clip_dir).with_context(|| format!("{}: cannot create", clip_dir.display()))?;
+    let (store, corrupt) = ComparisonStore::open(&setup.run_dir.join("comparisons.jsonl"))?;
+    for c in &corrupt {
+        eprintln!("warning: {}:{}: skipped a corrupt line: {}", store.path().display(), c.line, c.reason);
+    }
+    let (to_selector, selector_rx) = unbounded::<SelectorMsg>();
+    let (query_tx, query_rx) = bounded::<Query>(4);
+    let (answer_tx, answer_rx) = unbounded::<(Query, Answer, u64)>();
+    let (event_tx, from_trainer) = unbounded::<TrainerEvent>();
+
+    let seed = setup.seed;
+    let (steps, mode) = (setup.clip_steps, setup.config.queries);
+    let dir = clip_dir.clone();
+    std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, dir, steps, mode, seed))?;
+    let who = labeler.who();
+    std::thread::Builder::new().name("labeler".into()).spawn(move || labeler_loop(labeler, query_rx, answer_tx))?;
+    let ensemble = RewardEnsemble::new(setup.config.reward.clone(), setup.d_input, &setup.device, seed);
+    let to_sel = to_selector.clone();
+    std::thread::Builder::new()
+        .name("reward-trainer".into())
+        .spawn(move || trainer(store, who, clip_dir, ensemble, setup.config, seed, answer_rx, event_tx, to_sel))?;
+    Ok(Stages { to_selector, from_trainer })
+}
+
+impl Stages {
+    pub fn offer_clips(&self, clips: Vec<Clip>) {
+        let _ = self.to_selector.send(SelectorMsg::Clips(clips));
+    }
+
+    pub fn want(&self, n: usize) {
+        let _ = self.to_selector.send(SelectorMsg::Want(n));
+    }
+}
+
+/// Keeps a pool of recent candidate clips and turns wanted counts into queries.
+fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, clip_dir: PathBuf, steps: usize, mode: QueryMode, seed: u64) {
+    const POOL: usize = 200;
+    let mut pool: Vec<(Arc<Clip>, Vec<f32>)> = Vec::new();
+    let mut snapshot: Option<RewardSnapshot> = None;
+    let mut want = 0usize;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5E1E_C700);
+    while let Ok(msg) = rx.recv() {
+        match msg {
+            SelectorMsg::Clips(clips) => {
+                for c in clips.into_iter().filter(|c| c.steps.len() == steps) {
+                    let rows = clip_rows(&c);
+                    pool.push((Arc::new(c), rows));
+                }
+                let excess = pool.len().saturating_sub(POOL);
+                pool.drain(..excess);
+            }
+            SelectorMsg::Want(n) => want += n,
+            SelectorMsg::Snapshot(s) => snapshot = Some(s),
+        }
+        if want == 0 || pool.len() < 2 {
+            continue;
+        }
+        let rows: Vec<&[f32]> = pool.iter().map(|(_, r)| r.as_slice()).collect();
+        let picked = match &snapshot {
+            Some(s) => select_pairs(s, &rows, steps, want, mode, &mut rng),
+            None => select_pairs_uniform(pool.len(), want, &mut rng),
+        };
+        let mut used = Vec::new();
+        for (a, b) in picked {
+            let (left, right) = (pool[a].0.clone(), pool[b].0.clone());
+            // A clip is saved before it is ever asked about.
+            let saved = [&left, &right].iter().all(|c| {
+                let path = clip_dir.join(format!("{}.clip", c.id));
+                path.exists() || c.save(&path).is_ok()
+            });
+            if !saved || queries.send(Query { left, right, asked: Instant::now() }).is_err() {
+                return;
+            }
+            want -= 1;
+            used.extend([a, b]);
+        }
+        // A clip is asked about once: drop the used ones from the pool.
+        used.sort_unstable();
+        used.dedup();
+        for i in used.into_iter().rev() {
+            pool.swap_remove(i);
+        }
+    }
+}
+
+fn select_pairs_uniform(n: usize, want: usize, rng: &mut ChaCha8Rng) -> Vec<(usize, usize)> {
+    use rand::RngExt;
+    (0..want.min(n / 2))
+        .map(|_| {
+            let a = rng.random_range(0..n);
+            (a, (a + rng.random_range(1..n)) % n)
+        })
+        .collect()
+}
+
+fn labeler_loop(mut labeler: Box<dyn Labeler>, queries: Receiver<Query>, answers: Sender<(Query, Answer, u64)>) {
+    while let Ok(q) = queries.recv() {
+        let Some(answer) = labeler.answer(&q.left, &q.right) else { return };
+        let ms = q.asked.elapsed().as_millis() as u64;
+        if answers.send((q, answer, ms)).is_err() {
+            return;
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn trainer(
+    mut store: ComparisonStore,
+    who: Who,
+    clip_dir: PathBuf,
+    mut ensemble: RewardEnsemble,
+    config: PrefConfig,
+    seed: u64,
+    answers: Receiver<(Query, Answer, u64)>,
+    events: Sender<TrainerEvent>,
+    to_selector: Sender<SelectorMsg>,
+) {
+    let holdout = config.reward.holdout;
+    let mut clips: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
+    let mut pairs: Vec<LabeledPair> = Vec::new();
+    let load = |id: &str, clips: &mut HashMap<String, Arc<Vec<f32>>>| -> anyhow::Result<Arc<Vec<f32>>> {
+        if let Some(r) = clips.get(id) {
+            return Ok(r.clone());
+        }
+        let clip = Clip::load(&clip_dir.join(format!("{id}.clip")))?;
+        let rows = Arc::new(clip_rows(&clip));
+        clips.insert(id.to_owned(), rows.clone());
+        Ok(rows)
+    };
+    // Answers already in the store (a resumed run).
+    for c in store.comparisons().to_vec() {
+        let Some(t) = target(c.answer) else { continue };
+        match (load(&c.left, &mut clips), load(&c.right, &mut clips)) {
+            (Ok(left), Ok(right)) => pairs.push(LabeledPair { left, right, target: t, validation: held_out(c.id, holdout, seed) }),
+            (Err(e), _) | (_, Err(e)) => {
+                let _ = events.send(TrainerEvent::Error(format!("comparison {}: {e}", c.id)));
+            }
+        }
+    }
+    let mut version = 0;
+    let mut fresh = 0usize;
+    let mut trained_once = false;
+    let publish = |ensemble: &mut RewardEnsemble, pairs: &[LabeledPair], epochs: usize, version: &mut u64, answered: usize| {
+        let recent: Vec<f32> = pairs.iter().rev().take(64).flat_map(|p| p.left.iter().chain(p.right.iter()).copied()).collect();
+        let stats = ensemble.train(pairs, epochs, &recent);
+        *version += 1;
+        let snap = ensemble.snapshot(*version);
+        let _ = to_selector.send(SelectorMsg::Snapshot(snap.clone()));
+        let _ = events.send(TrainerEvent::Snapshot(snap, stats, answered));
+    };
+    if pairs.len() >= config.initial().max(1) {
+        publish(&mut ensemble, &pairs, config.pretrain_epochs, &mut version, store.len());
+        trained_once = true;
+    }
+    loop {
+        // Train when enough new answers are in, or when the answers stop arriving for a while.
+        let msg = answers.recv_timeout(Duration::from_millis(500));
+        match msg {
+            Ok((q, answer, ms)) => {
+                let recorded = store.record(&q.left.id, &q.right.id, answer, who.clone(), ms);
+                let c = match recorded {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = events.send(TrainerEvent::Error(format!("{e:#}")));
+                        return;
+                    }
+                };
+                let _ = events.send(TrainerEvent::Answered(store.len()));
+                if let Some(t) = target(answer) {
+                    let left = Arc::new(clip_rows(&q.left));
+                    let right = Arc::new(clip_rows(&q.right));
+                    clips.insert(q.left.id.clone(), left.clone());
+                    clips.insert(q.right.id.clone(), right.clone());
+                    pairs.push(LabeledPair { left, right, target: t, validation: held_out(c.id, holdout, seed) });
+                    fresh += 1;
+                }
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+        }
+        let initial_done = store.len() >= config.initial();
+        if !trained_once && initial_done && !pairs.is_empty() {
+            publish(&mut ensemble, &pairs, config.pretrain_epochs, &mut version, store.len());
+            trained_once = true;
+            fresh = 0;
+        } else if trained_once && fresh >= config.answers_per_round {
+            publish(&mut ensemble, &pairs, config.epochs_per_round, &mut version, store.len());
+            fresh = 0;
+        }
+    }
+}
+
+/// Path of a run's comparison store.
+pub fn store_path(run: &Path) -> PathBuf {
+    run.join("comparisons.jsonl")
+}
+
+/// Builds clips from the steps of each environment, cutting one every `clip_steps` steps.
+pub struct ClipRecorder {
+    buffers: Vec<Vec<ClipStep>>,
+    starts: Vec<usize>,
+    clip_steps: usize,
+    scene: String,
+    control_dt: f32,
+    counter: u64,
+    prefix: String,
+}
+
+impl ClipRecorder {
+    pub fn new(num_envs: usize, clip_steps: usize, scene: &crate::scene::Scene, prefix: String) -> Self {
+        ClipRecorder {
+            buffers: vec![Vec::new(); num_envs],
+            starts: vec![0; num_envs],
+            clip_steps,
+            scene: scene.name.clone(),
+            control_dt: scene.control_dt(),
+            counter: 0,
+            prefix,
+        }
+    }
+
+    /// Adds one step of environment `e`; returns a finished clip when there is one.
+    pub fn push(&mut self, e: usize, step: ClipStep, episode_step: usize, seed: u64, done: bool) -> Option<Clip> {
+        if self.buffers[e].is_empty() {
+            self.starts[e] = episode_step;
+        }
+        self.buffers[e].push(step);
+        if self.buffers[e].len() == self.clip_steps || done {
+            let steps = std::mem::take(&mut self.buffers[e]);
+            self.counter += 1;
+            let clip = Clip {
+                id: format!("{}-{:06}", self.prefix, self.counter),
+                scene: self.scene.clone(),
+                seed,
+                start_step: self.starts[e],
+                control_dt: self.control_dt,
+                steps,
+            };
+            return (clip.steps.len() == self.clip_steps).then_some(clip);
+        }
+        None
+    }
+}
+
+pub fn stop_requested() -> bool {
+    crate::train::STOP.load(Ordering::SeqCst)
+}

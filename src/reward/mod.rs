@@ -1,0 +1,8 @@
+//! The learned reward: an ensemble of MLPs trained from clip comparisons, and query selection.
+
+pub mod ensemble;
+pub mod model;
+pub mod select;
+
+pub use ensemble::{LabeledPair, RewardConfig, RewardEnsemble, RewardSnapshot, RewardStats};
+pub use select::{QueryMode, select_pairs};

@@ -1,0 +1,62 @@
+//! Query selection: which pairs of clips to ask about.
+
+use rand::{RngExt, seq::SliceRandom};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::ensemble::RewardSnapshot;
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum QueryMode {
+    /// Ask the pairs on which the ensemble's members disagree most.
+    Disagreement,
+    /// Ask random pairs (the paper found active selection sometimes hurts).
+    Uniform,
+}
+
+/// Candidate pairs drawn per pair asked.
+pub const OVERSAMPLE: usize = 10;
+
+/// Picks `want` pairs of distinct clips (indices into `clips`, each the rows of one clip of
+/// `steps` steps): draws `OVERSAMPLE` times as many random pairs and keeps those with the
+/// highest variance of the members' predicted preference, or the first ones for `Uniform`.
+pub fn select_pairs(
+    snapshot: &RewardSnapshot,
+    clips: &[&[f32]],
+    steps: usize,
+    want: usize,
+    mode: QueryMode,
+    rng: &mut ChaCha8Rng,
+) -> Vec<(usize, usize)> {
+    let n = clips.len();
+    if n < 2 || want == 0 {
+        return Vec::new();
+    }
+    let mut pairs: Vec<(usize, usize)> = (0..want * OVERSAMPLE)
+        .map(|_| {
+            let a = rng.random_range(0..n);
+            let b = (a + rng.random_range(1..n)) % n;
+            (a, b)
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs.shuffle(rng);
+    if mode == QueryMode::Uniform {
+        pairs.truncate(want);
+        return pairs;
+    }
+    let rows: Vec<f32> = clips.iter().flat_map(|c| c.iter().copied()).collect();
+    let returns = snapshot.clip_returns(&rows, steps);
+    let mut scored: Vec<(f32, (usize, usize))> = pairs
+        .into_iter()
+        .map(|(a, b)| {
+            let p: Vec<f32> = returns.iter().map(|r| 1.0 / (1.0 + (r[b] - r[a]).exp())).collect();
+            let mean = p.iter().sum::<f32>() / p.len() as f32;
+            (p.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / p.len() as f32, (a, b))
+        })
+        .collect();
+    scored.sort_by(|x, y| y.0.total_cmp(&x.0));
+    scored.into_iter().take(want).map(|(_, p)| p).collect()
+}

@@ -1,0 +1,217 @@
+//! Learning from preferences: teachers, the comparison store, the reward ensemble, the stages.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backflip::clip::Clip;
+use backflip::oracle::{Answer, ClipScore, Teacher, TeacherConfig, TeacherKind};
+use backflip::pipeline::{self, Labeler, PrefConfig, StageSetup, TrainerEvent};
+use backflip::prefs::{ComparisonStore, Labeler as Who};
+use backflip::reward::{LabeledPair, RewardConfig, RewardEnsemble};
+use backflip::rollout::{self, FixedPolicy};
+use backflip::scene::Scene;
+use rand::{RngExt, SeedableRng};
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("backflip-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn score(total: f32) -> ClipScore {
+    ClipScore { total, per_step: vec![total] }
+}
+
+#[test]
+fn teachers_answer_as_defined_and_are_seeded() {
+    let mut rational = Teacher::new(TeacherConfig::default(), 1);
+    assert_eq!(rational.answer(&score(2.0), &score(1.0)), Answer::Left);
+    assert_eq!(rational.answer(&score(0.0), &score(1.0)), Answer::Right);
+
+    let mistakes = |seed| {
+        let mut t = Teacher::new(TeacherConfig { kind: TeacherKind::Mistake, eps: 0.2, ..Default::default() }, seed);
+        (0..2000).map(|_| t.answer(&score(1.0), &score(0.0))).collect::<Vec<_>>()
+    };
+    let a = mistakes(3);
+    assert_eq!(a, mistakes(3), "same seed, same answers");
+    assert_ne!(a, mistakes(4));
+    let wrong = a.iter().filter(|x| **x == Answer::Right).count() as f32 / 2000.0;
+    assert!((wrong - 0.2).abs() < 0.03, "mistake rate {wrong}");
+
+    let mut equal = Teacher::new(TeacherConfig { kind: TeacherKind::Equal, equal_threshold: 0.5, ..Default::default() }, 1);
+    assert_eq!(equal.answer(&score(1.0), &score(1.3)), Answer::Equal);
+    assert_eq!(equal.answer(&score(1.0), &score(1.6)), Answer::Right);
+
+    let mut skip = Teacher::new(TeacherConfig { kind: TeacherKind::Skip, skip_threshold: 0.5, ..Default::default() }, 1);
+    assert_eq!(skip.answer(&score(0.1), &score(0.2)), Answer::CantTell);
+    assert_eq!(skip.answer(&score(0.1), &score(0.9)), Answer::Right);
+
+    // Myopic: the same total, but the left clip's good part is at the end.
+    let mut myopic = Teacher::new(TeacherConfig { kind: TeacherKind::Myopic, gamma: 0.5, ..Default::default() }, 1);
+    let late = ClipScore { total: 1.0, per_step: vec![0.0, 0.0, 1.0] };
+    let early = ClipScore { total: 1.0, per_step: vec![1.0, 0.0, 0.0] };
+    assert_eq!(myopic.answer(&late, &early), Answer::Left);
+
+    let mut boltzmann = Teacher::new(TeacherConfig { kind: TeacherKind::Boltzmann, beta: 1.0, ..Default::default() }, 9);
+    let left = (0..4000).filter(|_| boltzmann.answer(&score(1.0), &score(0.0)) == Answer::Left).count() as f32 / 4000.0;
+    let want = 1.0 / (1.0 + (-1.0f32).exp());
+    assert!((left - want).abs() < 0.03, "boltzmann chose left {left}, expected {want}");
+
+    let mut human = Teacher::new(TeacherConfig::humanlike(), 2);
+    assert_eq!(human.answer(&score(1.0), &score(1.01)), Answer::Equal);
+}
+
+#[test]
+fn the_store_appends_withdraws_and_survives_corrupt_lines() {
+    let dir = tmp("store");
+    let path = dir.join("comparisons.jsonl");
+    {
+        let (mut store, corrupt) = ComparisonStore::open(&path).unwrap();
+        assert!(corrupt.is_empty() && store.is_empty());
+        store.record("a", "b", Answer::Left, Who::Human, 900).unwrap();
+        store.record("c", "d", Answer::Equal, Who::Human, 1200).unwrap();
+        store.record("e", "f", Answer::Right, Who::Human, 300).unwrap();
+        assert_eq!(store.withdraw_last().unwrap().unwrap().left, "e");
+    }
+    let before = std::fs::read(&path).unwrap();
+    assert_eq!(before.iter().filter(|b| **b == b'\n').count(), 4, "three answers and one withdrawal");
+    // Damage: a garbage line in the middle and a torn last line, as after a crash.
+    let mut damaged = before.clone();
+    damaged.extend_from_slice(b"{not json}\n{\"type\":\"comparison\",\"id\":9,\"lef");
+    std::fs::write(&path, &damaged).unwrap();
+    let (mut store, corrupt) = ComparisonStore::open(&path).unwrap();
+    assert_eq!(corrupt.iter().map(|c| c.line).collect::<Vec<_>>(), vec![5, 6]);
+    assert_eq!(store.comparisons().iter().map(|c| c.left.as_str()).collect::<Vec<_>>(), vec!["a", "c"]);
+    let c = store.record("g", "h", Answer::CantTell, Who::Human, 10).unwrap();
+    assert_eq!(c.id, 3, "ids continue after the withdrawn one");
+    let after = std::fs::read(&path).unwrap();
+    assert_eq!(&after[..damaged.len()], &damaged[..], "nothing already saved is rewritten");
+    let (store, corrupt) = ComparisonStore::open(&path).unwrap();
+    assert_eq!(corrupt.len(), 2, "the torn line stays torn, the new answer is whole");
+    assert_eq!(store.len(), 3);
+    assert_eq!(store.comparisons()[2].answer, Answer::CantTell);
+}
+
+/// Synthetic clips of 10 steps of 3 features, whose true reward per step is feature 0.
+fn synthetic(n: usize, seed: u64) -> Vec<LabeledPair> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut clip = || Arc::new((0..30).map(|_| rng.random_range(-1.0f32..1.0)).collect::<Vec<f32>>());
+    (0..n)
+        .map(|i| {
+            let (l, r) = (clip(), clip());
+            let ret = |c: &[f32]| c.chunks(3).map(|s| s[0]).sum::<f32>();
+            LabeledPair { target: if ret(&l) > ret(&r) { 1.0 } else { 0.0 }, left: l, right: r, validation: i % 3 == 0 }
+        })
+        .collect()
+}
+
+#[test]
+fn the_ensemble_learns_an_easy_reward_from_comparisons() {
+    let device = backflip::device::DeviceKind::Flex.device().unwrap();
+    let pairs = synthetic(300, 1);
+    let recent: Vec<f32> = pairs.iter().flat_map(|p| p.left.iter().copied()).collect();
+    let mut ensemble = RewardEnsemble::new(RewardConfig { learning_rate: 3e-3, ..Default::default() }, 3, &device, 0);
+    let stats = ensemble.train(&pairs, 30, &recent);
+    assert_eq!(stats.val_pairs, 100);
+    assert!(stats.val_accuracy > 0.9, "held-out agreement {}", stats.val_accuracy);
+    // Normalised: the ensemble's rewards on recent data have mean ~0 and std ~1.
+    let r = ensemble.snapshot(1).rewards(&recent);
+    let mean = r.iter().sum::<f32>() / r.len() as f32;
+    let std = (r.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / r.len() as f32).sqrt();
+    assert!(mean.abs() < 0.05 && (std - 1.0).abs() < 0.35, "mean {mean} std {std}");
+    // And it ranks steps by the true reward: feature 0.
+    let lo = ensemble.snapshot(1).rewards(&[-0.9, 0.0, 0.0])[0];
+    let hi = ensemble.snapshot(1).rewards(&[0.9, 0.0, 0.0])[0];
+    assert!(hi > lo);
+}
+
+#[test]
+fn asked_by_follows_the_schedule() {
+    let c = PrefConfig { comparisons: 1000, ..Default::default() };
+    assert_eq!(c.asked_by(0, 10_000_000), 250);
+    assert_eq!(c.asked_by(10_000_000, 10_000_000), 1000);
+    let mid = c.asked_by(5_000_000, 10_000_000);
+    assert!(mid > 625, "front-loaded: {mid} by half way");
+    assert!(c.asked_by(20_000_000, 10_000_000) == 1000, "never past the budget");
+}
+
+/// A labeler that waits `delay` before each answer, or never answers.
+struct SlowLabeler {
+    delay: Option<Duration>,
+}
+
+impl Labeler for SlowLabeler {
+    fn answer(&mut self, _: &Clip, _: &Clip) -> Option<Answer> {
+        match self.delay {
+            Some(d) => {
+                std::thread::sleep(d);
+                Some(Answer::Left)
+            }
+            None => loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            },
+        }
+    }
+    fn who(&self) -> Who {
+        Who::Human
+    }
+}
+
+fn stages(dir: &std::path::Path, delay: Option<Duration>) -> pipeline::Stages {
+    let scene = Scene::builtin("hopper-backflip").unwrap();
+    let setup = StageSetup {
+        run_dir: dir.to_owned(),
+        config: PrefConfig { comparisons: 8, pretrain_epochs: 2, ..Default::default() },
+        d_input: 15,
+        clip_steps: scene.clip_steps(),
+        device: backflip::device::DeviceKind::Flex.device().unwrap(),
+        seed: 0,
+    };
+    let s = pipeline::start(setup, Box::new(SlowLabeler { delay })).unwrap();
+    let clips = rollout::record(Arc::new(scene), FixedPolicy::Random, 188 * 6, 1).unwrap();
+    s.offer_clips(clips);
+    s.want(2);
+    s
+}
+
+#[test]
+fn a_slow_labeler_gets_its_answers_stored_and_trained_on() {
+    let dir = tmp("slow-labeler");
+    let s = stages(&dir, Some(Duration::from_millis(300)));
+    let mut answered = 0;
+    let mut snapshot = false;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !snapshot && std::time::Instant::now() < deadline {
+        match s.from_trainer.recv_timeout(Duration::from_secs(5)) {
+            Ok(TrainerEvent::Answered(n)) => answered = n,
+            Ok(TrainerEvent::Snapshot(..)) => snapshot = true,
+            Ok(TrainerEvent::Error(e)) => panic!("{e}"),
+            Err(_) => {}
+        }
+    }
+    assert_eq!(answered, 2);
+    assert!(snapshot, "the reward model was trained on the initial answers");
+    let (store, _) = ComparisonStore::open(&dir.join("comparisons.jsonl")).unwrap();
+    for c in store.comparisons() {
+        for id in [&c.left, &c.right] {
+            assert!(dir.join("clips").join(format!("{id}.clip")).exists(), "clip {id} saved before it was asked");
+        }
+    }
+}
+
+#[test]
+fn a_silent_labeler_blocks_nothing() {
+    let dir = tmp("silent-labeler");
+    let s = stages(&dir, None);
+    // Nothing arrives, and nothing waits on it: offering more clips and wanting more queries
+    // return at once, and dropping the stages does not hang.
+    let start = std::time::Instant::now();
+    assert!(s.from_trainer.recv_timeout(Duration::from_millis(800)).is_err());
+    s.want(5);
+    s.offer_clips(Vec::new());
+    drop(s);
+    assert!(start.elapsed() < Duration::from_secs(3));
+    let (store, _) = ComparisonStore::open(&dir.join("comparisons.jsonl")).unwrap();
+    assert!(store.is_empty());
+}
