@@ -63,9 +63,9 @@ fn missing_field_names_line_and_column() {
 
 #[test]
 fn wrong_type_names_line() {
-    let err = parse(&GOOD.replace("substeps: 4", "substeps: \"four\"")).unwrap_err();
+    let err = parse(&GOOD.replace("substeps: 1,", "substeps: \"one\",")).unwrap_err();
     let SceneError::Parse { line, .. } = err else { panic!("expected a parse error") };
-    let want = GOOD.lines().position(|l| l.contains("substeps")).unwrap() + 1;
+    let want = GOOD.lines().position(|l| l.contains("substeps: 1,")).unwrap() + 1;
     assert_eq!(line, want);
 }
 
