@@ -103,3 +103,30 @@ pub fn bench_ppo(
         env_steps: steps,
     })
 }
+
+#[derive(Serialize, Debug)]
+pub struct RewardBench {
+    pub device: String,
+    /// Seconds for one epoch of every ensemble member over its resample of the comparisons.
+    pub epoch_seconds: f64,
+    pub comparisons: usize,
+    pub clip_steps: usize,
+}
+
+/// One epoch of reward-ensemble training on `comparisons` synthetic comparisons of clips of
+/// the scene's length (random rows: the cost does not depend on the values).
+pub fn bench_reward(scene: &Scene, device: crate::device::DeviceKind, comparisons: usize) -> anyhow::Result<RewardBench> {
+    use crate::reward::{LabeledPair, RewardConfig, RewardEnsemble};
+    let d = scene.obs_dim() + scene.action_dim();
+    let k = scene.clip_steps();
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let mut clip = || Arc::new((0..k * d).map(|_| rng.random_range(-1.0f32..1.0)).collect::<Vec<f32>>());
+    let pairs: Vec<LabeledPair> = (0..comparisons)
+        .map(|i| LabeledPair { left: clip(), right: clip(), target: (i % 2) as f32, validation: false })
+        .collect();
+    let mut ensemble = RewardEnsemble::new(RewardConfig::default(), d, &device.device()?, 0);
+    ensemble.train(&pairs[..32.min(pairs.len())], 1, &[]); // warm-up
+    let start = Instant::now();
+    ensemble.train(&pairs, 1, &[]);
+    Ok(RewardBench { device: device.name().into(), epoch_seconds: start.elapsed().as_secs_f64(), comparisons, clip_steps: k })
+}

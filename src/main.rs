@@ -153,6 +153,17 @@ enum ClipCommand {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Reward-model training speed: one epoch on synthetic comparisons, on each CPU device.
+    Reward {
+        #[arg(long, default_value = "hopper-backflip")]
+        scene: String,
+        #[arg(long, value_enum)]
+        device: Option<DeviceKind>,
+        #[arg(long, default_value_t = 1000)]
+        comparisons: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Simulator speed: one environment on one thread, and a VecEnv on all threads.
     Sim {
         #[arg(long, default_value = "hopper-backflip")]
@@ -242,6 +253,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     b.threads,
                     b.steps_per_sec_vec / b.steps_per_sec_single
                 );
+            }
+        }
+        Command::Bench { command: BenchCommand::Reward { scene, device, comparisons, json } } => {
+            let scene = Scene::resolve(&scene)?;
+            for d in device.map(|d| vec![d]).unwrap_or_else(|| vec![DeviceKind::Flex, DeviceKind::Ndarray]) {
+                let b = backflip::bench::bench_reward(&scene, d, comparisons)?;
+                if json {
+                    println!("{}", serde_json::to_string(&b)?);
+                } else {
+                    println!("{}: one epoch on {} comparisons in {:.2} s", b.device, b.comparisons, b.epoch_seconds);
+                }
             }
         }
         Command::Bench { command: BenchCommand::Ppo { scene, device, iterations, envs, activation, json } } => {
