@@ -225,10 +225,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, clip_dir: PathBuf
             continue;
         }
         let rows: Vec<&[f32]> = pool.iter().map(|(_, r)| r.as_slice()).collect();
-        let picked = match &snapshot {
-            Some(s) => select_pairs(s, &rows, steps, want, mode, &mut rng),
-            None => select_pairs_uniform(pool.len(), want, &mut rng),
-        };
+        let picked = select_pairs(snapshot.as_ref(), &rows, steps, want, mode, &mut rng);
         let mut used = Vec::new();
         for (a, b) in picked {
             let (left, right) = (pool[a].0.clone(), pool[b].0.clone());
@@ -250,16 +247,6 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, clip_dir: PathBuf
             pool.swap_remove(i);
         }
     }
-}
-
-fn select_pairs_uniform(n: usize, want: usize, rng: &mut ChaCha8Rng) -> Vec<(usize, usize)> {
-    use rand::RngExt;
-    (0..want.min(n / 2))
-        .map(|_| {
-            let a = rng.random_range(0..n);
-            (a, (a + rng.random_range(1..n)) % n)
-        })
-        .collect()
 }
 
 fn labeler_loop(mut labeler: Box<dyn Labeler>, queries: Receiver<Query>, answers: Sender<(Query, Answer, u64)>) {

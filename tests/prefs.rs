@@ -215,3 +215,31 @@ fn a_silent_labeler_blocks_nothing() {
     let (store, _) = ComparisonStore::open(&dir.join("comparisons.jsonl")).unwrap();
     assert!(store.is_empty());
 }
+
+#[test]
+fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
+    use backflip::reward::{QueryMode, select_pairs};
+    let device = backflip::device::DeviceKind::Flex.device().unwrap();
+    let pairs = synthetic(60, 4);
+    let mut ensemble = RewardEnsemble::new(RewardConfig::default(), 3, &device, 0);
+    ensemble.train(&pairs, 2, &[]);
+    let snap = ensemble.snapshot(1);
+    let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    for snapshot in [None, Some(&snap)] {
+        let picked = select_pairs(snapshot, &clips, 10, 5, QueryMode::Disagreement, &mut rng);
+        assert_eq!(picked.len(), 5);
+        assert!(picked.iter().all(|(a, b)| a != b && *a < 60 && *b < 60));
+    }
+    // Disagreement: the chosen pairs have at least the variance of uniformly chosen ones.
+    let variance = |(a, b): (usize, usize)| {
+        let p = snap.preference(clips[a], clips[b]);
+        let m = p.iter().sum::<f32>() / p.len() as f32;
+        p.iter().map(|x| (x - m) * (x - m)).sum::<f32>()
+    };
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+    let active: f32 = select_pairs(Some(&snap), &clips, 10, 10, QueryMode::Disagreement, &mut rng).into_iter().map(variance).sum();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+    let uniform: f32 = select_pairs(Some(&snap), &clips, 10, 10, QueryMode::Uniform, &mut rng).into_iter().map(variance).sum();
+    assert!(active >= uniform, "disagreement {active} < uniform {uniform}");
+}

@@ -20,9 +20,10 @@ pub const OVERSAMPLE: usize = 10;
 
 /// Picks `want` pairs of distinct clips (indices into `clips`, each the rows of one clip of
 /// `steps` steps): draws `OVERSAMPLE` times as many random pairs and keeps those with the
-/// highest variance of the members' predicted preference, or the first ones for `Uniform`.
+/// highest variance of the members' predicted preference, or the first ones for `Uniform` or
+/// when there is no reward model yet.
 pub fn select_pairs(
-    snapshot: &RewardSnapshot,
+    snapshot: Option<&RewardSnapshot>,
     clips: &[&[f32]],
     steps: usize,
     want: usize,
@@ -43,10 +44,10 @@ pub fn select_pairs(
     pairs.sort_unstable();
     pairs.dedup();
     pairs.shuffle(rng);
-    if mode == QueryMode::Uniform {
+    let Some(snapshot) = snapshot.filter(|_| mode == QueryMode::Disagreement) else {
         pairs.truncate(want);
         return pairs;
-    }
+    };
     let rows: Vec<f32> = clips.iter().flat_map(|c| c.iter().copied()).collect();
     let returns = snapshot.clip_returns(&rows, steps);
     let mut scored: Vec<(f32, (usize, usize))> = pairs
