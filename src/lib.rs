@@ -6,6 +6,7 @@ pub mod device;
 pub mod eval;
 pub mod fsutil;
 pub mod hopper_env;
+pub mod human;
 pub mod oracle;
 pub mod pipeline;
 pub mod plot;
@@ -18,3 +19,5 @@ pub mod scene;
 pub mod sim;
 pub mod task;
 pub mod train;
+#[cfg(feature = "viewer")]
+pub mod viewer;

@@ -56,6 +56,28 @@ enum Command {
         #[arg(long)]
         export: Option<PathBuf>,
     },
+    /// Answer a run's waiting queries in the viewer, without training.
+    Label {
+        /// The run folder (one trained with --labeler).
+        run: PathBuf,
+    },
+    /// Watch a run's latest policy, or one of its saved clips, in the viewer.
+    View {
+        /// The run folder.
+        run: PathBuf,
+        /// A clip id (under RUN/clips) or a clip file.
+        #[arg(long)]
+        clip: Option<String>,
+        /// Save a screenshot after this many seconds (with --exit-after, for scripts).
+        #[arg(long, num_args = 2, value_names = ["PNG", "SECONDS"])]
+        screenshot: Option<Vec<String>>,
+        /// Close the window after this many seconds.
+        #[arg(long)]
+        exit_after: Option<f32>,
+        /// Print the frame rate every 2 seconds.
+        #[arg(long)]
+        fps: bool,
+    },
     /// Work with saved clips.
     Clip {
         #[command(subcommand)]
@@ -86,7 +108,8 @@ struct TrainArgs {
     /// Run folder (default: runs/SCENE-REWARD-sSEED-TIME).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Continue the run in this folder where it stopped (its saved settings are used).
+    /// Continue the run in this folder where it stopped (its saved settings are used; give
+    /// --labeler human to label it yourself).
     #[arg(long, conflicts_with = "out")]
     resume: Option<PathBuf>,
     /// PPO settings as a JSON file (fields of PpoConfig; missing fields keep their defaults).
@@ -134,6 +157,8 @@ struct TrainArgs {
 enum LabelerKind {
     /// A scripted teacher (headless).
     Oracle,
+    /// You, in the desktop viewer.
+    Human,
 }
 
 #[derive(Subcommand)]
@@ -232,6 +257,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("exported {} episodes to {}", clips.len(), out.display());
             }
         }
+        Command::Label { run } => label(run)?,
+        Command::View { run, clip, screenshot, exit_after, fps } => view(run, clip, screenshot, exit_after, fps)?,
         Command::Clip { command: ClipCommand::Export { clip, dir, json: _ } } => {
             let path = PathBuf::from(&clip);
             let path = if path.exists() { path } else { dir.join("clips").join(format!("{clip}.clip")) };
@@ -288,11 +315,104 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "viewer")]
+fn window_options(screenshot: Option<Vec<String>>, exit_after: Option<f32>, fps: bool) -> anyhow::Result<backflip::viewer::WindowOptions> {
+    let screenshot = match screenshot {
+        Some(v) => Some((PathBuf::from(&v[0]), v[1].parse::<f32>().with_context(|| format!("--screenshot: '{}' is not a number of seconds", v[1]))?)),
+        None => None,
+    };
+    Ok(backflip::viewer::WindowOptions { screenshot, exit_after, print_fps: fps, watch: false })
+}
+
+#[cfg(not(feature = "viewer"))]
+const NO_VIEWER: &str = "this binary was built without the viewer (cargo feature `viewer`)";
+
+#[cfg(feature = "viewer")]
+fn view(run: PathBuf, clip: Option<String>, screenshot: Option<Vec<String>>, exit_after: Option<f32>, fps: bool) -> anyhow::Result<()> {
+    let (dir, config) = RunDir::open(&run)?;
+    let (episode, flips) = match clip {
+        Some(id) => {
+            let path = PathBuf::from(&id);
+            let path = if path.exists() { path } else { dir.path.join("clips").join(format!("{id}.clip")) };
+            let clip = Clip::load(&path)?;
+            let flips = backflip::task::Task::for_scene(&config.scene).judge.evaluate(&clip.infos()).clean_flips;
+            (clip, flips)
+        }
+        None => {
+            let ppo = dir.load_checkpoint(&config.device.device()?, config.seed)?;
+            let (report, clips) = backflip::eval::evaluate(&ppo, Arc::new(config.scene.clone()), 1, config.seed, true)?;
+            (clips.into_iter().next().context("no episode")?, report.backflips_per_episode as usize)
+        }
+    };
+    let (link, trainer) = backflip::human::link();
+    let _ = trainer.status.send(backflip::human::TrainingStatus {
+        policy_episode: Some(Arc::new(episode)),
+        policy_flips: flips,
+        ..Default::default()
+    });
+    let mut options = window_options(screenshot, exit_after, fps)?;
+    options.watch = true;
+    backflip::viewer::run_window(config.scene, link, options);
+    Ok(())
+}
+
+#[cfg(not(feature = "viewer"))]
+fn view(_: PathBuf, _: Option<String>, _: Option<Vec<String>>, _: Option<f32>, _: bool) -> anyhow::Result<()> {
+    anyhow::bail!(NO_VIEWER)
+}
+
+#[cfg(feature = "viewer")]
+fn label(run: PathBuf) -> anyhow::Result<()> {
+    let (_, config) = RunDir::open(&run)?;
+    let (link, trainer) = backflip::human::link();
+    let worker = std::thread::spawn(move || backflip::train::label(run, trainer));
+    backflip::viewer::run_window(config.scene, link, window_options(None, None, false)?);
+    backflip::train::STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+    let answered = worker.join().map_err(|_| anyhow::anyhow!("the labelling thread panicked"))??;
+    println!("{answered} comparisons in the store");
+    Ok(())
+}
+
+#[cfg(not(feature = "viewer"))]
+fn label(_: PathBuf) -> anyhow::Result<()> {
+    anyhow::bail!(NO_VIEWER)
+}
+
+/// Runs training on a worker thread while the viewer owns the main thread; closing the window
+/// stops training cleanly (a checkpoint is saved).
+#[cfg(feature = "viewer")]
+fn train_with_window(
+    scene: Scene,
+    job: impl FnOnce(backflip::train::TrainOptions) -> anyhow::Result<RunDir> + Send + 'static,
+) -> anyhow::Result<RunDir> {
+    let (link, trainer) = backflip::human::link();
+    let opts = backflip::train::TrainOptions { progress: true, human: Some(trainer) };
+    let worker = std::thread::spawn(move || job(opts));
+    backflip::viewer::run_window(scene, link, window_options(None, None, false)?);
+    backflip::train::STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+    worker.join().map_err(|_| anyhow::anyhow!("the training thread panicked"))?
+}
+
+#[cfg(not(feature = "viewer"))]
+fn train_with_window(
+    _: Scene,
+    _: impl FnOnce(backflip::train::TrainOptions) -> anyhow::Result<RunDir> + Send + 'static,
+) -> anyhow::Result<RunDir> {
+    anyhow::bail!(NO_VIEWER)
+}
+
 fn train(args: TrainArgs) -> anyhow::Result<()> {
     backflip::train::install_ctrlc();
-    let opts = backflip::train::TrainOptions { progress: true };
+    let human = args.labeler == Some(LabelerKind::Human);
+    let opts = backflip::train::TrainOptions { progress: true, human: None };
     let run = if let Some(path) = args.resume {
-        backflip::train::train(path, None, &opts)?
+        if human {
+            let (_, config) = RunDir::open(&path)?;
+            anyhow::ensure!(config.prefs.is_some(), "{}: this run does not learn from preferences", path.display());
+            train_with_window(config.scene, move |opts| backflip::train::train(path, None, opts))?
+        } else {
+            backflip::train::train(path, None, opts)?
+        }
     } else {
         let scene = Scene::resolve(&args.scene)?;
         let mut ppo = match &args.ppo_config {
@@ -317,7 +437,11 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             PrefConfig { comparisons: args.comparisons, teacher, queries: args.queries, ..Default::default() }
         });
         let reward = if prefs.is_some() { RewardKind::Learned } else { args.reward };
-        let label = if prefs.is_some() { "oracle".to_string() } else { format!("{:?}", args.reward) };
+        let label = match args.labeler {
+            Some(LabelerKind::Oracle) => "oracle".to_string(),
+            Some(LabelerKind::Human) => "human".to_string(),
+            None => format!("{:?}", args.reward),
+        };
         let out = args.out.unwrap_or_else(|| {
             let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
             PathBuf::from(format!("runs/{}-{}-s{}-{}", scene.name, label, args.seed, secs).to_lowercase())
@@ -332,7 +456,12 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             checkpoint_every: args.checkpoint_every.max(1),
             prefs,
         };
-        backflip::train::train(out, Some(config), &opts)?
+        if human {
+            let scene = config.scene.clone();
+            train_with_window(scene, move |opts| backflip::train::train(out, Some(config), opts))?
+        } else {
+            backflip::train::train(out, Some(config), opts)?
+        }
     };
     println!("run saved in {}", run.path.display());
     Ok(())

@@ -132,6 +132,9 @@ pub enum TrainerEvent {
 pub struct Stages {
     to_selector: Sender<SelectorMsg>,
     pub from_trainer: Receiver<TrainerEvent>,
+    /// Withdraws the answer to the query with these clip ids (undo): the store appends a
+    /// withdrawal. It may be sent before the answer reaches the store; it waits for it.
+    pub withdraw: Sender<(String, String)>,
 }
 
 /// (observation, action) rows of a clip, the reward model's input.
@@ -161,6 +164,8 @@ pub struct StageSetup {
     pub clip_steps: usize,
     pub device: burn::prelude::Device,
     pub seed: u64,
+    /// Where undos come from (the viewer); None makes a channel of its own.
+    pub withdraw: Option<Receiver<(String, String)>>,
 }
 
 /// Starts the selector, labeler and trainer threads. Comparisons already in the store (a
@@ -176,6 +181,8 @@ pub fn start(setup: StageSetup, labeler: Box<dyn Labeler>) -> anyhow::Result<Sta
     let (query_tx, query_rx) = bounded::<Query>(4);
     let (answer_tx, answer_rx) = unbounded::<(Query, Answer, u64)>();
     let (event_tx, from_trainer) = unbounded::<TrainerEvent>();
+    let (withdraw, own_withdraw_rx) = unbounded::<(String, String)>();
+    let withdraw_rx = setup.withdraw.clone().unwrap_or(own_withdraw_rx);
 
     let seed = setup.seed;
     let (steps, mode) = (setup.clip_steps, setup.config.queries);
@@ -187,8 +194,11 @@ pub fn start(setup: StageSetup, labeler: Box<dyn Labeler>) -> anyhow::Result<Sta
     let to_sel = to_selector.clone();
     std::thread::Builder::new()
         .name("reward-trainer".into())
-        .spawn(move || trainer(store, who, clip_dir, ensemble, setup.config, seed, answer_rx, event_tx, to_sel))?;
-    Ok(Stages { to_selector, from_trainer })
+        .spawn(move || {
+            let channels = TrainerChannels { answers: answer_rx, withdraw: withdraw_rx, events: event_tx, to_selector: to_sel };
+            trainer(store, who, clip_dir, ensemble, setup.config, seed, channels)
+        })?;
+    Ok(Stages { to_selector, from_trainer, withdraw })
 }
 
 impl Stages {
@@ -259,7 +269,13 @@ fn labeler_loop(mut labeler: Box<dyn Labeler>, queries: Receiver<Query>, answers
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+struct TrainerChannels {
+    answers: Receiver<(Query, Answer, u64)>,
+    withdraw: Receiver<(String, String)>,
+    events: Sender<TrainerEvent>,
+    to_selector: Sender<SelectorMsg>,
+}
+
 fn trainer(
     mut store: ComparisonStore,
     who: Who,
@@ -267,13 +283,16 @@ fn trainer(
     mut ensemble: RewardEnsemble,
     config: PrefConfig,
     seed: u64,
-    answers: Receiver<(Query, Answer, u64)>,
-    events: Sender<TrainerEvent>,
-    to_selector: Sender<SelectorMsg>,
+    channels: TrainerChannels,
 ) {
+    let TrainerChannels { answers, withdraw, events, to_selector } = channels;
     let holdout = config.reward.holdout;
     let mut clips: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
     let mut pairs: Vec<LabeledPair> = Vec::new();
+    // The store id of each pair, to drop it again on a withdrawal.
+    let mut pair_ids: Vec<u64> = Vec::new();
+    // Withdrawals whose answer has not reached the store yet.
+    let mut pending_withdrawals: Vec<(String, String)> = Vec::new();
     let load = |id: &str, clips: &mut HashMap<String, Arc<Vec<f32>>>| -> anyhow::Result<Arc<Vec<f32>>> {
         if let Some(r) = clips.get(id) {
             return Ok(r.clone());
@@ -287,7 +306,10 @@ fn trainer(
     for c in store.comparisons().to_vec() {
         let Some(t) = target(c.answer) else { continue };
         match (load(&c.left, &mut clips), load(&c.right, &mut clips)) {
-            (Ok(left), Ok(right)) => pairs.push(LabeledPair { left, right, target: t, validation: held_out(c.id, holdout, seed) }),
+            (Ok(left), Ok(right)) => {
+                pairs.push(LabeledPair { left, right, target: t, validation: held_out(c.id, holdout, seed) });
+                pair_ids.push(c.id);
+            }
             (Err(e), _) | (_, Err(e)) => {
                 let _ = events.send(TrainerEvent::Error(format!("comparison {}: {e}", c.id)));
             }
@@ -328,12 +350,32 @@ fn trainer(
                     clips.insert(q.left.id.clone(), left.clone());
                     clips.insert(q.right.id.clone(), right.clone());
                     pairs.push(LabeledPair { left, right, target: t, validation: held_out(c.id, holdout, seed) });
+                    pair_ids.push(c.id);
                     fresh += 1;
                 }
             }
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
         }
+        pending_withdrawals.extend(withdraw.try_iter());
+        let mut kept = Vec::new();
+        for (l, r) in std::mem::take(&mut pending_withdrawals) {
+            let found = store.comparisons().iter().rev().find(|c| c.left == l && c.right == r).map(|c| c.id);
+            let Some(id) = found else {
+                kept.push((l, r));
+                continue;
+            };
+            if let Err(e) = store.withdraw(id) {
+                let _ = events.send(TrainerEvent::Error(format!("{e:#}")));
+                return;
+            }
+            if let Some(i) = pair_ids.iter().position(|&p| p == id) {
+                pair_ids.remove(i);
+                pairs.remove(i);
+            }
+            let _ = events.send(TrainerEvent::Answered(store.len()));
+        }
+        pending_withdrawals = kept;
         let initial_done = store.len() >= config.initial();
         if !trained_once && initial_done && !pairs.is_empty() {
             publish(&mut ensemble, &pairs, config.pretrain_epochs, &mut version, store.len());

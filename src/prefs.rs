@@ -144,9 +144,16 @@ impl ComparisonStore {
 
     /// Withdraws the latest answer in force (undo): appends a withdrawal, deletes nothing.
     pub fn withdraw_last(&mut self) -> anyhow::Result<Option<Comparison>> {
-        let Some(last) = self.comparisons.last().cloned() else { return Ok(None) };
-        self.append(&StoreLine::Withdrawal { id: last.id, time_ms: now_ms() })?;
-        self.comparisons.pop();
-        Ok(Some(last))
+        match self.comparisons.last().map(|c| c.id) {
+            Some(id) => self.withdraw(id),
+            None => Ok(None),
+        }
+    }
+
+    /// Withdraws the answer with this id, if it is in force.
+    pub fn withdraw(&mut self, id: u64) -> anyhow::Result<Option<Comparison>> {
+        let Some(i) = self.comparisons.iter().position(|c| c.id == id) else { return Ok(None) };
+        self.append(&StoreLine::Withdrawal { id, time_ms: now_ms() })?;
+        Ok(Some(self.comparisons.remove(i)))
     }
 }

@@ -33,11 +33,13 @@ pub fn install_ctrlc() {
 pub struct TrainOptions {
     /// Draw a progress bar (off in tests).
     pub progress: bool,
+    /// A person labels in the viewer instead of the scripted teacher.
+    pub human: Option<crate::human::TrainerLink>,
 }
 
 /// Trains a new run (`config` given) or continues the one in `path`, until its step budget.
 /// With `prefs` in the configuration, the reward is learned from comparisons (src/pipeline.rs).
-pub fn train(path: PathBuf, config: Option<RunConfig>, opts: &TrainOptions) -> anyhow::Result<RunDir> {
+pub fn train(path: PathBuf, config: Option<RunConfig>, mut opts: TrainOptions) -> anyhow::Result<RunDir> {
     let (run, config, mut ppo) = match config {
         Some(config) => {
             crate::hopper_env::check_reward(&config.scene, config.reward)?;
@@ -67,10 +69,16 @@ pub fn train(path: PathBuf, config: Option<RunConfig>, opts: &TrainOptions) -> a
     let wall_offset = history.last().map(|r| r.wall_seconds).unwrap_or(0.0);
     let bar = progress_bar(opts.progress, config.total_steps, ppo.global_step);
     let started = Instant::now();
+    let mut last_episode: Option<u64> = None;
+    let status = opts.human.as_ref().map(|h| h.status.clone());
     let mut prefs = match &config.prefs {
-        Some(pc) => Some(Preferences::start(&run, &config, pc, &mut env, &ppo)?),
+        Some(pc) => Some(Preferences::start(&run, &config, pc, &mut env, &ppo, opts.human.take())?),
         None => None,
     };
+    if let Some(tx) = &status {
+        let budget = config.prefs.as_ref().map(|p| p.comparisons).unwrap_or(0);
+        let _ = tx.send(crate::human::TrainingStatus { budget, iteration: ppo.iteration, env_steps: ppo.global_step, ..Default::default() });
+    }
     if let Some(p) = &mut prefs
         && !p.wait_for_first_model(&mut env, &ppo, &bar)?
     {
@@ -89,6 +97,9 @@ pub fn train(path: PathBuf, config: Option<RunConfig>, opts: &TrainOptions) -> a
             p.after_iteration(&mut env, ppo.global_step, config.total_steps, &mut row);
         }
         run.append_metrics(&row)?;
+        if let Some(tx) = &status {
+            send_status(tx, &ppo, &row, &config, &mut last_episode)?;
+        }
         bar.set_position(ppo.global_step);
         bar.set_message(describe(&row, config.scene.task));
         history.push(row);
@@ -118,9 +129,19 @@ struct Preferences {
 }
 
 impl Preferences {
-    fn start(run: &RunDir, config: &RunConfig, pc: &PrefConfig, env: &mut HopperEnv, ppo: &Ppo) -> anyhow::Result<Preferences> {
+    fn start(
+        run: &RunDir,
+        config: &RunConfig,
+        pc: &PrefConfig,
+        env: &mut HopperEnv,
+        ppo: &Ppo,
+        human: Option<crate::human::TrainerLink>,
+    ) -> anyhow::Result<Preferences> {
         let scene = &config.scene;
-        let labeler = Box::new(OracleLabeler { teacher: Teacher::new(pc.teacher.clone(), config.seed), task: Task::for_scene(scene) });
+        let (labeler, withdraw): (Box<dyn crate::pipeline::Labeler>, _) = match human {
+            Some(h) => (Box::new(h.labeler), Some(h.withdraw)),
+            None => (Box::new(OracleLabeler { teacher: Teacher::new(pc.teacher.clone(), config.seed), task: Task::for_scene(scene) }), None),
+        };
         let setup = StageSetup {
             run_dir: run.path.clone(),
             config: pc.clone(),
@@ -128,6 +149,7 @@ impl Preferences {
             clip_steps: scene.clip_steps(),
             device: ppo.inference_device(),
             seed: config.seed,
+            withdraw,
         };
         let answered = ComparisonStore::open(&crate::pipeline::store_path(&run.path))?.0.len();
         let stages = crate::pipeline::start(setup, labeler)?;
@@ -141,6 +163,13 @@ impl Preferences {
     /// reward model. Returns false when stopped by Ctrl-C first.
     fn wait_for_first_model(&mut self, env: &mut HopperEnv, ppo: &Ppo, bar: &ProgressBar) -> anyhow::Result<bool> {
         let initial = self.config.initial();
+        self.label_until(env, ppo, bar, initial, true)
+    }
+
+    /// Asks for comparisons up to `target` on clips of the current policy, and waits until they
+    /// are answered (and, with `need_model`, until a reward model is trained on them).
+    fn label_until(&mut self, env: &mut HopperEnv, ppo: &Ppo, bar: &ProgressBar, target: usize, need_model: bool) -> anyhow::Result<bool> {
+        let initial = target;
         if initial > self.asked {
             self.stages.want(initial - self.asked);
             self.asked = initial;
@@ -151,7 +180,7 @@ impl Preferences {
             if STOP.load(Ordering::SeqCst) {
                 return Ok(false);
             }
-            if self.poll(env)? {
+            if self.poll(env)? && need_model || !need_model && self.answered >= target {
                 return Ok(true);
             }
             bar.set_message(format!("labelling the initial clips: {}/{} comparisons", self.answered, initial));
@@ -202,6 +231,66 @@ impl Preferences {
         row.reward_val_accuracy = self.last_stats.as_ref().map(|s| s.val_accuracy);
         row.reward_val_loss = self.last_stats.as_ref().map(|s| s.val_loss);
     }
+}
+
+/// `backflip label`: asks the comparisons a run's schedule wants by now and has not had
+/// answered, on clips of its latest policy, without training. Returns the answers in force.
+pub fn label(path: PathBuf, human: crate::human::TrainerLink) -> anyhow::Result<usize> {
+    let (run, config) = RunDir::open(&path)?;
+    let Some(pc) = config.prefs.clone() else {
+        anyhow::bail!("{}: not a run that learns from preferences (no --labeler)", path.display())
+    };
+    let device = config.device.device()?;
+    let ppo = if run.has_checkpoint() {
+        run.load_checkpoint(&device, config.seed)?
+    } else {
+        Ppo::new(config.ppo.clone(), config.scene.obs_dim(), config.scene.action_dim(), &device, config.seed)
+    };
+    let scene = Arc::new(config.scene.clone());
+    let mut env = HopperEnv::new(scene, config.reward, config.ppo.num_envs, config.seed ^ 0x1abe1)?;
+    let status = human.status.clone();
+    let mut prefs = Preferences::start(&run, &config, &pc, &mut env, &ppo, Some(human))?;
+    let target = pc.asked_by(ppo.global_step, config.total_steps).max(pc.initial()).min(pc.comparisons);
+    let _ = status.send(crate::human::TrainingStatus {
+        comparisons: prefs.answered,
+        budget: pc.comparisons,
+        iteration: ppo.iteration,
+        env_steps: ppo.global_step,
+        ..Default::default()
+    });
+    if target > prefs.answered {
+        prefs.label_until(&mut env, &ppo, &ProgressBar::hidden(), target, false)?;
+    }
+    Ok(prefs.answered)
+}
+
+/// Tells the viewer how training goes; every 10 iterations, with an episode of the policy.
+fn send_status(
+    tx: &crossbeam_channel::Sender<crate::human::TrainingStatus>,
+    ppo: &Ppo,
+    row: &MetricsRow,
+    config: &RunConfig,
+    last_episode: &mut Option<u64>,
+) -> anyhow::Result<()> {
+    let mut status = crate::human::TrainingStatus {
+        comparisons: row.comparisons.unwrap_or(0),
+        budget: config.prefs.as_ref().map(|p| p.comparisons).unwrap_or(0),
+        reward_val_accuracy: row.reward_val_accuracy,
+        iteration: ppo.iteration,
+        env_steps: ppo.global_step,
+        success_rate: row.success_rate,
+        policy_episode: None,
+        policy_flips: 0,
+    };
+    if last_episode.is_none_or(|i| ppo.iteration >= i + 10) {
+        let scene = Arc::new(config.scene.clone());
+        let (report, clips) = crate::eval::evaluate(ppo, scene, 1, config.seed ^ ppo.iteration, true)?;
+        status.policy_episode = clips.into_iter().next().map(Arc::new);
+        status.policy_flips = report.backflips_per_episode as usize;
+        *last_episode = Some(ppo.iteration);
+    }
+    let _ = tx.send(status);
+    Ok(())
 }
 
 /// Redraws the learning curve; a plot that fails is reported and training goes on.

@@ -167,6 +167,7 @@ fn stages(dir: &std::path::Path, delay: Option<Duration>) -> pipeline::Stages {
         clip_steps: scene.clip_steps(),
         device: backflip::device::DeviceKind::Flex.device().unwrap(),
         seed: 0,
+        withdraw: None,
     };
     let s = pipeline::start(setup, Box::new(SlowLabeler { delay })).unwrap();
     let clips = rollout::record(Arc::new(scene), FixedPolicy::Random, 188 * 6, 1).unwrap();

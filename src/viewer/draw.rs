@@ -1,0 +1,298 @@
+//! Drawing: two hoppers from recorded body poses, a ground with a grid, a trail of the torso,
+//! a camera that frames both, the HUD and the answer buttons.
+
+use std::f32::consts::FRAC_PI_2;
+
+use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
+use bevy::prelude::*;
+use bevy::text::FontSize;
+
+use super::input::ActionButton;
+use super::session::{LabelSession, Mode, ViewerAction};
+use crate::clip::Clip;
+use crate::oracle::Answer;
+use crate::scene::Scene;
+
+/// The scene whose bodies are drawn.
+#[derive(Resource, Clone)]
+pub struct ViewerScene(pub Scene);
+
+/// Where on screen each clip's hopper stands, left and right, in metres.
+const LANE: [f32; 2] = [-1.3, 1.3];
+const COLORS: [Color; 2] = [Color::srgb(0.85, 0.45, 0.25), Color::srgb(0.25, 0.55, 0.85)];
+
+#[derive(Component)]
+struct BodyPart {
+    slot: usize,
+    body: usize,
+}
+
+#[derive(Component)]
+struct HudText;
+
+#[derive(Component)]
+struct FlashText;
+
+#[derive(Component)]
+struct SideLabel;
+
+/// rapier's frame (z up) to bevy's (y up): (x, y, z) -> (x, z, -y).
+pub fn to_bevy(p: [f32; 3]) -> Vec3 {
+    Vec3::new(p[0], p[2], -p[1])
+}
+
+fn rot_to_bevy(q: [f32; 4]) -> Quat {
+    Quat::from_xyzw(q[0], q[2], -q[1], q[3])
+}
+
+/// Where slot `slot`'s body `body` is drawn at `step` of `clip`.
+fn body_transform(clip: &Clip, step: usize, slot: usize, body: usize) -> Transform {
+    let pose = clip.steps[step].poses[body];
+    let origin = clip.steps[0].poses[0].pos[0];
+    let mut pos = to_bevy(pose.pos);
+    pos.x += LANE[slot] - origin;
+    Transform::from_translation(pos).with_rotation(rot_to_bevy(pose.rot))
+}
+
+fn setup(
+    mut commands: Commands,
+    scene: Res<ViewerScene>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+) {
+    // No multisampling, shadow maps or tonemapping: the viewer must run on software rendering
+    // (llvmpipe), where every full-screen pass counts (README, "Measured").
+    commands.spawn((
+        Camera3d::default(),
+        Msaa::Off,
+        bevy::core_pipeline::tonemapping::Tonemapping::None,
+        Transform::from_xyz(0.0, 1.2, 4.5).looking_at(Vec3::new(0.0, 0.9, 0.0), Vec3::Y),
+    ));
+    commands.spawn((
+        DirectionalLight { shadow_maps_enabled: false, illuminance: 9000.0, ..default() },
+        Transform::from_xyz(3.0, 8.0, 5.0).looking_at(Vec3::ZERO, Vec3::Y),
+    ));
+    commands.spawn((
+        Mesh3d(meshes.add(Plane3d::default().mesh().size(200.0, 20.0))),
+        MeshMaterial3d(materials.add(Color::srgb(0.32, 0.36, 0.3))),
+    ));
+    for slot in 0..2 {
+        let material = materials.add(StandardMaterial { base_color: COLORS[slot], perceptual_roughness: 0.6, ..default() });
+        for (body, spec) in scene.0.bodies.iter().enumerate() {
+            // The capsule's axis, in the body's own frame, from its end points.
+            let c = [(spec.from[0] + spec.to[0]) / 2.0, (spec.from[1] + spec.to[1]) / 2.0];
+            let a = to_bevy([spec.from[0] - c[0], 0.0, spec.from[1] - c[1]]);
+            let b = to_bevy([spec.to[0] - c[0], 0.0, spec.to[1] - c[1]]);
+            let axis = b - a;
+            let mesh = meshes.add(Capsule3d::new(spec.radius, axis.length()));
+            commands
+                .spawn((BodyPart { slot, body }, Transform::default(), Visibility::Hidden))
+                .with_children(|parent| {
+                    parent.spawn((
+                        Mesh3d(mesh),
+                        MeshMaterial3d(material.clone()),
+                        Transform::from_rotation(Quat::from_rotation_arc(Vec3::Y, axis.normalize())),
+                    ));
+                });
+        }
+    }
+    spawn_hud(&mut commands);
+}
+
+fn text(size: f32, s: &str) -> (Text, TextFont) {
+    (Text::new(s), TextFont { font_size: FontSize::Px(size), ..default() })
+}
+
+fn spawn_hud(commands: &mut Commands) {
+    commands.spawn((
+        HudText,
+        text(17.0, ""),
+        Node { position_type: PositionType::Absolute, top: px(8), left: px(10), ..default() },
+    ));
+    for (i, side) in ["LEFT", "RIGHT"].iter().enumerate() {
+        let mut node = Node { position_type: PositionType::Absolute, top: px(96), ..default() };
+        if i == 0 {
+            node.left = percent(22);
+        } else {
+            node.right = percent(22);
+        }
+        commands.spawn((SideLabel, text(30.0, side), TextColor(COLORS[i]), node));
+    }
+    commands.spawn((
+        FlashText,
+        text(44.0, ""),
+        Node { position_type: PositionType::Absolute, top: percent(40), width: percent(100), justify_content: JustifyContent::Center, ..default() },
+        TextLayout::justify(Justify::Center),
+    ));
+    let buttons = [
+        ("<- Left is better", ViewerAction::Answer(Answer::Left)),
+        ("^ Equally good", ViewerAction::Answer(Answer::Equal)),
+        ("v Can't tell", ViewerAction::Answer(Answer::CantTell)),
+        ("Right is better ->", ViewerAction::Answer(Answer::Right)),
+        ("Undo (Backspace)", ViewerAction::Undo),
+    ];
+    commands
+        .spawn(Node {
+            position_type: PositionType::Absolute,
+            bottom: px(12),
+            width: percent(100),
+            justify_content: JustifyContent::Center,
+            column_gap: px(10),
+            ..default()
+        })
+        .with_children(|row| {
+            for (label, action) in buttons {
+                row.spawn((
+                    Button,
+                    ActionButton(action),
+                    Node { padding: UiRect::axes(px(14), px(8)), border: UiRect::all(px(2)), ..default() },
+                    BorderColor::all(Color::srgb(0.8, 0.8, 0.8)),
+                    BackgroundColor(Color::srgb(0.15, 0.15, 0.18)),
+                ))
+                .with_children(|b| {
+                    b.spawn(text(18.0, label));
+                });
+            }
+        });
+}
+
+fn update_bodies(session: Res<LabelSession>, mut parts: Query<(&BodyPart, &mut Transform, &mut Visibility)>) {
+    let clips = session.clips();
+    for (part, mut transform, mut visibility) in &mut parts {
+        match clips.get(part.slot) {
+            Some(clip) if !clip.steps.is_empty() => {
+                // A single clip (the policy) stands in the middle.
+                let slot = if clips.len() == 1 { 2 } else { part.slot };
+                let step = session.frame(clip);
+                *transform = body_transform(clip, step, part.slot.min(1), part.body);
+                if slot == 2 {
+                    transform.translation.x -= LANE[part.slot];
+                }
+                *visibility = Visibility::Visible;
+            }
+            _ => *visibility = Visibility::Hidden,
+        }
+    }
+}
+
+/// The torso's top over the last half second: makes the turn easy to read.
+fn trails(session: Res<LabelSession>, scene: Res<ViewerScene>, mut gizmos: Gizmos) {
+    let clips = session.clips();
+    let torso = &scene.0.bodies[0];
+    let half = ((torso.to[1] - torso.from[1]).abs() / 2.0).max(0.05);
+    for (slot, clip) in clips.iter().enumerate() {
+        if clip.steps.is_empty() {
+            continue;
+        }
+        let now = session.frame(clip);
+        let from = now.saturating_sub((0.5 / clip.control_dt) as usize);
+        let points = (from..=now).map(|s| {
+            let t = body_transform(clip, s, slot.min(1), 0);
+            let mut p = t.translation + t.rotation * Vec3::Y * half;
+            if clips.len() == 1 {
+                p.x -= LANE[slot];
+            }
+            p
+        });
+        gizmos.linestrip(points, Color::srgb(1.0, 0.9, 0.3));
+    }
+}
+
+fn ground_grid(mut gizmos: Gizmos, camera: Query<&Transform, With<Camera3d>>) {
+    let x = camera.single().map(|t| (t.translation.x / 0.5).round() * 0.5).unwrap_or(0.0);
+    gizmos.grid(
+        Isometry3d::new(Vec3::new(x, 0.002, 0.0), Quat::from_rotation_x(-FRAC_PI_2)),
+        UVec2::new(60, 16),
+        Vec2::splat(0.5),
+        Color::srgba(0.9, 0.9, 0.9, 0.35),
+    );
+}
+
+/// Keeps both hoppers in view: the camera looks at their middle from far enough back.
+fn follow(session: Res<LabelSession>, parts: Query<(&BodyPart, &Transform), Without<Camera3d>>, mut camera: Query<&mut Transform, With<Camera3d>>) {
+    let torsos: Vec<Vec3> = parts.iter().filter(|(p, _)| p.body == 0 && p.slot < session.clips().len()).map(|(_, t)| t.translation).collect();
+    let Ok(mut cam) = camera.single_mut() else { return };
+    if torsos.is_empty() {
+        return;
+    }
+    let min = torsos.iter().fold(f32::MAX, |m, p| m.min(p.x));
+    let max = torsos.iter().fold(f32::MIN, |m, p| m.max(p.x));
+    let center = Vec3::new((min + max) / 2.0, 0.9, 0.0);
+    let distance = 4.0 + (max - min) * 0.8;
+    let target = center + Vec3::new(0.0, 0.5, distance);
+    cam.translation = cam.translation.lerp(target, 0.1);
+    cam.look_at(center, Vec3::Y);
+}
+
+fn hud(
+    session: Res<LabelSession>,
+    diagnostics: Res<DiagnosticsStore>,
+    mut texts: Query<&mut Text, (With<HudText>, Without<FlashText>)>,
+    mut flash: Query<(&mut Text, &mut TextColor), With<FlashText>>,
+    mut labels: Query<(&SideLabel, &mut Visibility)>,
+) {
+    let t = &session.training;
+    let f = |v: Option<f32>| v.map(|x| format!("{:.0}%", 100.0 * x)).unwrap_or_else(|| "-".into());
+    // Rounded to 5 so that the text changes rarely.
+    let fps = (diagnostics.get(&FrameTimeDiagnosticsPlugin::FPS).and_then(|d| d.smoothed()).unwrap_or(0.0) / 5.0).round() * 5.0;
+    let state = match (session.mode, &session.current) {
+        (Mode::WatchPolicy, _) => format!("watching the policy: {} clean backflips in this episode", t.policy_flips),
+        (Mode::Label, None) => "no query waiting: showing the current policy".to_string(),
+        (Mode::Label, Some(_)) => "which clip is the better backflip?".to_string(),
+    };
+    let playback = if session.playback.paused { "paused".to_string() } else { format!("x{}", session.playback.speed) };
+    if let Ok(mut text) = texts.single_mut() {
+        let new = format!(
+            "comparisons {}/{}   waiting {}   reward model accuracy {}   PPO iteration {}   env steps {}   success {}   {:.0} fps\n{}   [{}]\nkeys: <- -> better   ^ equal   v can't tell   Backspace undo   Space pause   [ ] speed   R restart   P policy   Esc quit",
+            t.comparisons.max(session.answered),
+            t.budget,
+            session.waiting(),
+            f(t.reward_val_accuracy),
+            t.iteration,
+            t.env_steps,
+            f(t.success_rate),
+            fps,
+            state,
+            playback
+        );
+        // Re-laying out text is costly: touch it only when it changes.
+        if text.0 != new {
+            text.0 = new;
+        }
+    }
+    if let Ok((mut text, mut color)) = flash.single_mut() {
+        match session.flash {
+            Some((answer, left)) => {
+                let new = match answer {
+                    Answer::Left => "LEFT is better",
+                    Answer::Right => "RIGHT is better",
+                    Answer::Equal => "equally good",
+                    Answer::CantTell => "can't tell",
+                }
+                .to_string();
+                if text.0 != new {
+                    text.0 = new;
+                }
+                *color = TextColor(Color::srgba(1.0, 1.0, 0.6, (left / 0.6).clamp(0.0, 1.0)));
+            }
+            None if !text.0.is_empty() => text.0 = String::new(),
+            None => {}
+        }
+    }
+    let two = session.clips().len() == 2;
+    for (_, mut v) in &mut labels {
+        v.set_if_neq(if two { Visibility::Visible } else { Visibility::Hidden });
+    }
+}
+
+/// Drawing, for the window (the logic is in `ViewerLogicPlugin`).
+pub struct ViewerDrawPlugin;
+
+impl Plugin for ViewerDrawPlugin {
+    fn build(&self, app: &mut App) {
+        app.add_plugins(FrameTimeDiagnosticsPlugin::default())
+            .insert_resource(ClearColor(Color::srgb(0.62, 0.72, 0.82)))
+            .add_systems(Startup, setup)
+            .add_systems(Update, (update_bodies, follow, trails, ground_grid, hud).chain().after(super::input::poll));
+    }
+}

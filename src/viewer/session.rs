@@ -1,0 +1,172 @@
+//! The viewer's state, apart from any drawing: the query on screen, the queue, playback, the
+//! answer flash, the mode. Tested headless (tests/viewer.rs).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bevy::prelude::*;
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+
+use crate::clip::Clip;
+use crate::human::{TrainingStatus, ViewerQuery};
+use crate::oracle::Answer;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Label,
+    WatchPolicy,
+}
+
+/// Something the person asked for, by key or button.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewerAction {
+    Answer(Answer),
+    Undo,
+    TogglePause,
+    Slower,
+    Faster,
+    Restart,
+    ToggleWatch,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Playback {
+    /// Seconds of clip time played.
+    pub time: f32,
+    pub paused: bool,
+    pub speed: f32,
+}
+
+pub const SPEEDS: [f32; 6] = [0.125, 0.25, 0.5, 1.0, 1.5, 2.0];
+
+#[derive(Resource)]
+pub struct LabelSession {
+    incoming: Receiver<ViewerQuery>,
+    withdraw: Option<Sender<(String, String)>>,
+    status: Option<Receiver<TrainingStatus>>,
+    /// The query on screen.
+    pub current: Option<ViewerQuery>,
+    /// Queries received but not yet shown.
+    pub queue: std::collections::VecDeque<ViewerQuery>,
+    /// Answers given in this window (after undos).
+    pub answered: usize,
+    /// The last answers given, newest last, for undo.
+    history: Vec<(String, String)>,
+    pub playback: Playback,
+    /// The last answer and the seconds its flash has left.
+    pub flash: Option<(Answer, f32)>,
+    pub mode: Mode,
+    pub training: TrainingStatus,
+    /// The window closed its side: the labeler thread is told by the dropped replies.
+    pub closed: bool,
+}
+
+impl LabelSession {
+    pub fn new(incoming: Receiver<ViewerQuery>, withdraw: Option<Sender<(String, String)>>, status: Option<Receiver<TrainingStatus>>) -> Self {
+        LabelSession {
+            incoming,
+            withdraw,
+            status,
+            current: None,
+            queue: Default::default(),
+            answered: 0,
+            history: Vec::new(),
+            playback: Playback { time: 0.0, paused: false, speed: 1.0 },
+            flash: None,
+            mode: Mode::Label,
+            training: TrainingStatus::default(),
+            closed: false,
+        }
+    }
+
+    /// Takes new queries and status without waiting; shows the next query if none is shown.
+    pub fn poll(&mut self) {
+        loop {
+            match self.incoming.try_recv() {
+                Ok(q) => self.queue.push_back(q),
+                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => break,
+            }
+        }
+        if let Some(rx) = &self.status {
+            while let Ok(s) = rx.try_recv() {
+                self.training = s;
+            }
+        }
+        if self.current.is_none()
+            && let Some(mut q) = self.queue.pop_front()
+        {
+            q.shown = Instant::now();
+            self.current = Some(q);
+            self.playback.time = 0.0;
+        }
+    }
+
+    /// Queries waiting, the one on screen included.
+    pub fn waiting(&self) -> usize {
+        self.queue.len() + usize::from(self.current.is_some())
+    }
+
+    pub fn apply(&mut self, action: ViewerAction) {
+        match action {
+            ViewerAction::Answer(a) => {
+                if self.mode != Mode::Label {
+                    return;
+                }
+                if let Some(q) = self.current.take() {
+                    self.history.push((q.left.id.clone(), q.right.id.clone()));
+                    // The labeler thread may have gone (training ended): the answer is dropped.
+                    let _ = q.reply.send(a);
+                    self.answered += 1;
+                    self.flash = Some((a, 0.6));
+                    self.poll();
+                }
+            }
+            ViewerAction::Undo => {
+                if let (Some(ids), Some(tx)) = (self.history.pop(), &self.withdraw) {
+                    let _ = tx.send(ids);
+                    self.answered = self.answered.saturating_sub(1);
+                    self.flash = None;
+                }
+            }
+            ViewerAction::TogglePause => self.playback.paused = !self.playback.paused,
+            ViewerAction::Slower | ViewerAction::Faster => {
+                let i = SPEEDS.iter().position(|s| *s >= self.playback.speed).unwrap_or(3);
+                let j = if action == ViewerAction::Slower { i.saturating_sub(1) } else { (i + 1).min(SPEEDS.len() - 1) };
+                self.playback.speed = SPEEDS[j];
+            }
+            ViewerAction::Restart => self.playback.time = 0.0,
+            ViewerAction::ToggleWatch => {
+                self.mode = if self.mode == Mode::Label { Mode::WatchPolicy } else { Mode::Label };
+                self.playback.time = 0.0;
+            }
+        }
+    }
+
+    /// Advances playback by `dt` seconds of wall time; clips loop in sync.
+    pub fn tick(&mut self, dt: f32) {
+        if !self.playback.paused {
+            self.playback.time += dt * self.playback.speed;
+        }
+        if let Some((_, left)) = &mut self.flash {
+            *left -= dt;
+            if *left <= 0.0 {
+                self.flash = None;
+            }
+        }
+    }
+
+    /// The clips to draw now: two in labeling, the policy's episode when watching (or when no
+    /// query is waiting).
+    pub fn clips(&self) -> Vec<Arc<Clip>> {
+        match (&self.mode, &self.current) {
+            (Mode::Label, Some(q)) => vec![q.left.clone(), q.right.clone()],
+            _ => self.training.policy_episode.iter().cloned().collect(),
+        }
+    }
+
+    /// The step of a clip to show at the current playback time (looping).
+    pub fn frame(&self, clip: &Clip) -> usize {
+        let n = clip.steps.len().max(1);
+        ((self.playback.time / clip.control_dt) as usize) % n
+    }
+}

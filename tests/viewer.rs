@@ -1,0 +1,155 @@
+//! The viewer's logic, headless: keys and buttons give the right answers in the store, undo
+//! appends a withdrawal, the empty queue, pause and speed. No window, no GPU.
+#![cfg(feature = "viewer")]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use backflip::human::{TrainingStatus, link};
+use backflip::oracle::Answer;
+use backflip::pipeline::{self, PrefConfig, StageSetup, TrainerEvent};
+use backflip::prefs::ComparisonStore;
+use backflip::rollout::{self, FixedPolicy};
+use backflip::scene::Scene;
+use backflip::viewer::input::ActionButton;
+use backflip::viewer::{LabelSession, Mode, ViewerAction, ViewerLogicPlugin};
+use bevy::prelude::*;
+
+fn app(session: LabelSession) -> App {
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins).add_plugins(ViewerLogicPlugin).insert_resource(session).init_resource::<ButtonInput<KeyCode>>();
+    app
+}
+
+/// Presses and releases a key over one frame, as a person would.
+fn tap(app: &mut App, key: KeyCode) {
+    app.world_mut().resource_mut::<ButtonInput<KeyCode>>().press(key);
+    app.update();
+    let mut keys = app.world_mut().resource_mut::<ButtonInput<KeyCode>>();
+    keys.release(key);
+    keys.clear();
+}
+
+fn session(app: &App) -> &LabelSession {
+    app.world().resource::<LabelSession>()
+}
+
+fn wait_for_query(app: &mut App) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while session(app).current.is_none() {
+        assert!(Instant::now() < deadline, "no query reached the window");
+        app.update();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn keys_and_buttons_answer_into_the_store_and_undo_withdraws() {
+    let dir = std::env::temp_dir().join(format!("backflip-viewer-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let scene = Scene::builtin("hopper-backflip").unwrap();
+    let (viewer, trainer) = link();
+    let setup = StageSetup {
+        run_dir: dir.clone(),
+        config: PrefConfig { comparisons: 100, pretrain_epochs: 1, ..Default::default() },
+        d_input: 15,
+        clip_steps: scene.clip_steps(),
+        device: backflip::device::DeviceKind::Flex.device().unwrap(),
+        seed: 0,
+        withdraw: Some(trainer.withdraw),
+    };
+    let stages = pipeline::start(setup, Box::new(trainer.labeler)).unwrap();
+    stages.offer_clips(rollout::record(Arc::new(scene), FixedPolicy::Random, 188 * 12, 2).unwrap());
+    stages.want(4);
+
+    let mut app = app(LabelSession::new(viewer.queries, viewer.withdraw, viewer.status));
+    let button = app.world_mut().spawn((ActionButton(ViewerAction::Answer(Answer::Right)), Interaction::None)).id();
+
+    wait_for_query(&mut app);
+    let first = session(&app).current.as_ref().map(|q| q.left.id.clone()).unwrap();
+    tap(&mut app, KeyCode::ArrowLeft);
+    assert_eq!(session(&app).answered, 1);
+    assert!(session(&app).flash.is_some(), "the answer flashes");
+
+    wait_for_query(&mut app);
+    *app.world_mut().get_mut::<Interaction>(button).unwrap() = Interaction::Pressed;
+    app.update();
+    *app.world_mut().get_mut::<Interaction>(button).unwrap() = Interaction::None;
+
+    wait_for_query(&mut app);
+    tap(&mut app, KeyCode::ArrowUp);
+    wait_for_query(&mut app);
+    tap(&mut app, KeyCode::ArrowDown);
+    tap(&mut app, KeyCode::Backspace); // takes back "can't tell"
+    assert_eq!(session(&app).answered, 3);
+
+    // The trainer writes answers and the withdrawal; wait until the store says 3 in force.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(TrainerEvent::Answered(n)) = stages.from_trainer.recv_timeout(Duration::from_millis(200)) {
+            let lines = std::fs::read_to_string(dir.join("comparisons.jsonl")).unwrap().lines().count();
+            if n == 3 && lines == 5 {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "the answers did not reach the store");
+    }
+    let (store, corrupt) = ComparisonStore::open(&dir.join("comparisons.jsonl")).unwrap();
+    assert!(corrupt.is_empty());
+    let answers: Vec<Answer> = store.comparisons().iter().map(|c| c.answer).collect();
+    assert_eq!(answers, vec![Answer::Left, Answer::Right, Answer::Equal]);
+    assert_eq!(store.comparisons()[0].left, first);
+    assert!(store.comparisons().iter().all(|c| c.labeler == backflip::prefs::Labeler::Human));
+    let text = std::fs::read_to_string(dir.join("comparisons.jsonl")).unwrap();
+    assert!(text.lines().last().unwrap().contains("withdrawal"), "undo appends, deletes nothing");
+}
+
+#[test]
+fn an_empty_queue_shows_the_policy_and_p_toggles_watching() {
+    let (viewer, trainer) = link();
+    let clip = rollout::record(Arc::new(Scene::builtin("hopper-backflip").unwrap()), FixedPolicy::Zero, 188, 1).unwrap().remove(0);
+    trainer.status.send(TrainingStatus { policy_episode: Some(Arc::new(clip)), policy_flips: 0, ..Default::default() }).unwrap();
+    let mut app = app(LabelSession::new(viewer.queries, viewer.withdraw, viewer.status));
+    app.update();
+    let s = session(&app);
+    assert!(s.current.is_none() && s.waiting() == 0);
+    assert_eq!(s.mode, Mode::Label);
+    assert_eq!(s.clips().len(), 1, "with no query waiting, the policy's episode is shown");
+    tap(&mut app, KeyCode::ArrowLeft); // nothing to answer: nothing happens
+    assert_eq!(session(&app).answered, 0);
+    tap(&mut app, KeyCode::KeyP);
+    assert_eq!(session(&app).mode, Mode::WatchPolicy);
+    tap(&mut app, KeyCode::KeyP);
+    assert_eq!(session(&app).mode, Mode::Label);
+}
+
+#[test]
+fn pause_speed_and_restart() {
+    let (viewer, _trainer) = link();
+    let mut app = app(LabelSession::new(viewer.queries, viewer.withdraw, viewer.status));
+    app.update();
+    app.world_mut().resource_mut::<LabelSession>().playback.time = 0.5;
+    tap(&mut app, KeyCode::Space);
+    assert!(session(&app).playback.paused);
+    let at = session(&app).playback.time;
+    for _ in 0..5 {
+        std::thread::sleep(Duration::from_millis(5));
+        app.update();
+    }
+    assert_eq!(session(&app).playback.time, at, "paused: time stands still");
+    tap(&mut app, KeyCode::Space);
+    std::thread::sleep(Duration::from_millis(20));
+    app.update();
+    assert!(session(&app).playback.time > at, "playing again");
+    tap(&mut app, KeyCode::BracketRight);
+    assert_eq!(session(&app).playback.speed, 1.5);
+    tap(&mut app, KeyCode::BracketLeft);
+    tap(&mut app, KeyCode::BracketLeft);
+    assert_eq!(session(&app).playback.speed, 0.5);
+    for _ in 0..10 {
+        tap(&mut app, KeyCode::BracketLeft);
+    }
+    assert_eq!(session(&app).playback.speed, 0.125, "the slowest speed holds");
+    tap(&mut app, KeyCode::KeyR);
+    assert!(session(&app).playback.time < 0.05, "R restarts both clips");
+}
