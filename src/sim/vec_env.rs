@@ -93,30 +93,27 @@ impl VecEnv {
         let adim = actions.len() / n.max(1);
         let base = self.base_seed;
         let record = self.record_poses;
-        // One contiguous group of environments per thread: each task is long enough that
-        // rayon's scheduling costs nothing measurable. Results do not depend on the grouping.
-        let group = n.div_ceil(rayon::current_num_threads()).max(1);
+        // Environments are independent tasks for rayon's work stealing, which balances
+        // environments whose steps cost more (contacts) better than fixed groups per thread.
+        // Results do not depend on the scheduling.
         let results: Vec<Result<(StepInfo, bool, Option<Vec<f32>>, Vec<BodyPose>), SimError>> = self
             .slots
-            .par_chunks_mut(group)
-            .zip(actions.par_chunks(adim.max(1) * group))
+            .par_iter_mut()
+            .zip(actions.par_chunks(adim.max(1)))
             .enumerate()
-            .flat_map_iter(|(g, (slots, acts))| {
-                slots.iter_mut().zip(acts.chunks(adim.max(1))).enumerate().map(move |(k, (slot, action))| {
-                    let i = g * group + k;
-                    let (obs, done) = slot.env.step(action)?;
-                    let info = slot.env.info();
-                    let poses = if record { slot.env.poses() } else { Vec::new() };
-                    let final_obs = if done {
-                        slot.episode += 1;
-                        slot.obs = slot.env.reset(episode_seed(base, i, slot.episode));
-                        Some(obs)
-                    } else {
-                        slot.obs = obs;
-                        None
-                    };
-                    Ok((info, done, final_obs, poses))
-                })
+            .map(|(i, (slot, action))| {
+                let (obs, done) = slot.env.step(action)?;
+                let info = slot.env.info();
+                let poses = if record { slot.env.poses() } else { Vec::new() };
+                let final_obs = if done {
+                    slot.episode += 1;
+                    slot.obs = slot.env.reset(episode_seed(base, i, slot.episode));
+                    Some(obs)
+                } else {
+                    slot.obs = obs;
+                    None
+                };
+                Ok((info, done, final_obs, poses))
             })
             .collect();
         let mut out = VecStep { obs: Vec::with_capacity(n * self.obs_dim), ..Default::default() };
