@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod clip;
+pub mod compare;
 pub mod device;
 pub mod eval;
 pub mod fsutil;

@@ -78,6 +78,15 @@ enum Command {
         #[arg(long)]
         fps: bool,
     },
+    /// Compare runs: a markdown table of their evaluations and one plot of the task metric.
+    Compare {
+        /// Run folders, each evaluated with `backflip eval` first.
+        #[arg(required = true)]
+        runs: Vec<PathBuf>,
+        /// Where to write the plot.
+        #[arg(long, default_value = "compare.png")]
+        plot: PathBuf,
+    },
     /// Work with saved clips.
     Clip {
         #[command(subcommand)]
@@ -258,6 +267,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Label { run } => label(run)?,
+        Command::Compare { runs, plot } => {
+            let summaries = runs.iter().map(|r| backflip::compare::summarize(r)).collect::<anyhow::Result<Vec<_>>>()?;
+            print!("{}", backflip::compare::table(&summaries));
+            backflip::compare::plot(&plot, &summaries)?;
+            println!("plot: {}", plot.display());
+        }
         Command::View { run, clip, screenshot, exit_after, fps } => view(run, clip, screenshot, exit_after, fps)?,
         Command::Clip { command: ClipCommand::Export { clip, dir, json: _ } } => {
             let path = PathBuf::from(&clip);

@@ -10,7 +10,7 @@ use crate::scene::TaskKind;
 
 /// plotters draws text with ab_glyph from a font it is given: DejaVu Sans, embedded by the
 /// `dejavu` crate, so that plotting needs no system font library.
-fn register_font() {
+pub fn register_font() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, dejavu::sans::regular())

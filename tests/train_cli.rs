@@ -50,6 +50,14 @@ fn train_then_eval_writes_the_run_folder() {
     }
     let clip: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(export.join("eval-000.json")).unwrap()).unwrap();
     assert_eq!(clip["steps"].as_array().unwrap().len(), 1000);
+
+    let plot = run.join("compare.png");
+    let out = bin().arg("compare").arg(&run).arg(&run).arg("--plot").arg(&plot).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(table.lines().filter(|l| l.contains("train-eval")).count(), 2, "{table}");
+    assert!(table.contains("| handwritten |") && table.contains("| 20480 |"), "{table}");
+    assert!(std::fs::metadata(&plot).unwrap().len() > 1000, "the plot was drawn");
 }
 
 #[test]
