@@ -55,7 +55,7 @@ fn train_then_eval_writes_the_run_folder() {
     let out = bin().arg("compare").arg(&run).arg(&run).arg("--plot").arg(&plot).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(table.lines().filter(|l| l.contains("train-eval")).count(), 2, "{table}");
+    assert_eq!(table.lines().filter(|l| l.starts_with("| backflip-train-eval")).count(), 2, "{table}");
     assert!(table.contains("| handwritten |") && table.contains("| 20480 |"), "{table}");
     assert!(std::fs::metadata(&plot).unwrap().len() > 1000, "the plot was drawn");
 }
