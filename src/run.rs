@@ -210,7 +210,9 @@ impl MetricsRow {
 
     fn from_csv(line: &str) -> anyhow::Result<MetricsRow> {
         let f: Vec<&str> = line.split(',').collect();
-        anyhow::ensure!(f.len() == 21, "expected 21 fields, found {}", f.len());
+        // 18 fields: written before the preference columns existed; they read as empty.
+        anyhow::ensure!(f.len() == 21 || f.len() == 18, "expected 21 fields, found {}", f.len());
+        let extra = |i: usize| f.get(i).copied().unwrap_or("");
         let o = |s: &str| -> anyhow::Result<Option<f32>> { Ok(if s.is_empty() { None } else { Some(s.parse()?) }) };
         Ok(MetricsRow {
             iteration: f[0].parse()?,
@@ -231,9 +233,9 @@ impl MetricsRow {
             clipfrac: f[15].parse()?,
             explained_variance: f[16].parse()?,
             update_fraction: f[17].parse()?,
-            comparisons: if f[18].is_empty() { None } else { Some(f[18].parse()?) },
-            reward_val_accuracy: o(f[19])?,
-            reward_val_loss: o(f[20])?,
+            comparisons: if extra(18).is_empty() { None } else { Some(extra(18).parse()?) },
+            reward_val_accuracy: o(extra(19))?,
+            reward_val_loss: o(extra(20))?,
         })
     }
 }
