@@ -201,3 +201,28 @@ fn checkpoint_round_trip_gives_identical_actions() {
     // A second run may not be created over the first.
     assert!(RunDir::create(&dir, &config).unwrap_err().to_string().contains("--resume"));
 }
+
+#[test]
+fn metrics_of_runs_older_than_the_preference_columns_still_read() {
+    let dir = std::env::temp_dir().join(format!("backflip-oldmetrics-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let config = RunConfig {
+        scene: Scene::builtin("hopper-backflip").unwrap(),
+        reward: RewardKind::Handwritten,
+        seed: 0,
+        total_steps: 1,
+        device: DeviceKind::Flex,
+        ppo: small_config(),
+        checkpoint_every: 1,
+        prefs: None,
+    };
+    let run = RunDir::create(&dir, &config).unwrap();
+    let old_header = "iteration,global_step,wall_seconds,steps_per_sec,episodes,episodic_return,true_return,backflips_per_episode,success_rate,judge_score,learning_rate,policy_loss,value_loss,entropy,approx_kl,clipfrac,explained_variance,update_fraction";
+    std::fs::write(run.metrics_path(), format!("{old_header}\n1,4096,1.0,4096.0,16,5.5,,0,0,0.1,3e-4,0.1,0.2,4.2,0.01,0.02,0.3,0.6\n2,8192,2.0\n")).unwrap();
+    let err = run.read_metrics().unwrap_err();
+    assert!(format!("{err:#}").contains("metrics.csv:3"), "names the bad line: {err:#}");
+    std::fs::write(run.metrics_path(), format!("{old_header}\n1,4096,1.0,4096.0,16,5.5,,0,0,0.1,3e-4,0.1,0.2,4.2,0.01,0.02,0.3,0.6\n")).unwrap();
+    let rows = run.read_metrics().unwrap();
+    assert_eq!(rows[0].global_step, 4096);
+    assert_eq!(rows[0].comparisons, None);
+}
