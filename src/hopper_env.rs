@@ -50,14 +50,11 @@ pub fn check_reward(scene: &Scene, reward: RewardKind) -> anyhow::Result<()> {
 pub struct Recording {
     pub recorder: crate::pipeline::ClipRecorder,
     pub finished: Vec<crate::clip::Clip>,
-    /// Keep one clip in this many (the pool need not see every clip).
-    pub keep_every: u64,
-    count: u64,
 }
 
 impl Recording {
-    pub fn new(recorder: crate::pipeline::ClipRecorder, keep_every: u64) -> Self {
-        Recording { recorder, finished: Vec::new(), keep_every: keep_every.max(1), count: 0 }
+    pub fn new(recorder: crate::pipeline::ClipRecorder) -> Self {
+        Recording { recorder, finished: Vec::new() }
     }
 }
 
@@ -146,10 +143,7 @@ impl PpoEnv for HopperEnv {
                     info: step.infos[e],
                 };
                 if let Some(clip) = rec.recorder.push(e, clip_step, episode_steps[e], seeds[e], step.done[e]) {
-                    rec.count += 1;
-                    if rec.count % rec.keep_every == 0 {
-                        rec.finished.push(clip);
-                    }
+                    rec.finished.push(clip);
                 }
             }
         }

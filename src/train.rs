@@ -155,9 +155,9 @@ impl Preferences {
         let stages = crate::pipeline::start(setup, labeler)?;
         // Clip ids name the iteration they were recorded in, so a resumed run never reuses one.
         let prefix = format!("it{:06}", ppo.iteration);
-        // Every clip goes to the selector's pool: keeping fewer starved the schedule (842 of
-        // 1000 comparisons asked by the end of a 3M-step run).
-        env.recording = Some(Recording::new(ClipRecorder::new(config.ppo.num_envs, scene.clip_steps(), scene, prefix), 1));
+        // Every clip goes to the selector's pool: keeping one in four starved the schedule (842
+        // of 1000 comparisons answered by the end of a 3M-step run).
+        env.recording = Some(Recording::new(ClipRecorder::new(config.ppo.num_envs, scene.clip_steps(), scene, prefix)));
         Ok(Preferences { stages, config: pc.clone(), asked: answered, answered, last_stats: None })
     }
 
