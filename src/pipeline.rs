@@ -4,7 +4,8 @@
 //! main thread:  PPO on the newest reward snapshot --clips, wanted count--> selector
 //! selector:     saves clips, picks pairs (disagreement) ------------------> labeler
 //! labeler:      oracle or person answers ---------------------------------> trainer
-//! trainer:      appends to comparisons.jsonl (fsync), trains the ensemble --> main (snapshot)
+//! recorder:     appends each answer to comparisons.jsonl (fsync) at once ---> trainer
+//! trainer:      trains the ensemble on the answers in force ----------------> main (snapshot)
 //! ```
 //! No stage waits on another except through a channel; a slow or silent labeler only means
 //! fewer answers, never a stalled PPO loop.
@@ -192,12 +193,15 @@ pub fn start(setup: StageSetup, labeler: Box<dyn Labeler>) -> anyhow::Result<Sta
     std::thread::Builder::new().name("labeler".into()).spawn(move || labeler_loop(labeler, query_rx, answer_tx))?;
     let ensemble = RewardEnsemble::new(setup.config.reward.clone(), setup.d_input, &setup.device, seed);
     let to_sel = to_selector.clone();
+    let existing = store.comparisons().to_vec();
+    let (change_tx, change_rx) = unbounded::<StoreChange>();
+    let events = event_tx.clone();
+    std::thread::Builder::new()
+        .name("recorder".into())
+        .spawn(move || recorder(store, who, answer_rx, withdraw_rx, change_tx, events))?;
     std::thread::Builder::new()
         .name("reward-trainer".into())
-        .spawn(move || {
-            let channels = TrainerChannels { answers: answer_rx, withdraw: withdraw_rx, events: event_tx, to_selector: to_sel };
-            trainer(store, who, clip_dir, ensemble, setup.config, seed, channels)
-        })?;
+        .spawn(move || trainer(existing, clip_dir, ensemble, setup.config, seed, change_rx, event_tx, to_sel))?;
     Ok(Stages { to_selector, from_trainer, withdraw })
 }
 
@@ -269,43 +273,104 @@ fn labeler_loop(mut labeler: Box<dyn Labeler>, queries: Receiver<Query>, answers
     }
 }
 
-struct TrainerChannels {
-    answers: Receiver<(Query, Answer, u64)>,
-    withdraw: Receiver<(String, String)>,
-    events: Sender<TrainerEvent>,
-    to_selector: Sender<SelectorMsg>,
+/// What the recorder tells the trainer about the store.
+enum StoreChange {
+    Added { id: u64, answer: Answer, left: Arc<Clip>, right: Arc<Clip> },
+    Withdrawn(u64),
 }
 
-fn trainer(
+/// Owns the comparison store: writes and fsyncs each answer as soon as it arrives (so an answer
+/// never waits on a training round to count), applies withdrawals, and tells the trainer.
+fn recorder(
     mut store: ComparisonStore,
     who: Who,
+    answers: Receiver<(Query, Answer, u64)>,
+    withdraw: Receiver<(String, String)>,
+    to_trainer: Sender<StoreChange>,
+    events: Sender<TrainerEvent>,
+) {
+    // Withdrawals whose answer has not reached the store yet.
+    let mut pending: Vec<(String, String)> = Vec::new();
+    let mut labeler_done = false;
+    loop {
+        match answers.recv_timeout(Duration::from_millis(100)) {
+            Ok((q, answer, ms)) => match store.record(&q.left.id, &q.right.id, answer, who.clone(), ms) {
+                Ok(c) => {
+                    let _ = events.send(TrainerEvent::Answered(store.len()));
+                    let _ = to_trainer.send(StoreChange::Added { id: c.id, answer, left: q.left, right: q.right });
+                }
+                Err(e) => {
+                    let _ = events.send(TrainerEvent::Error(format!("{e:#}")));
+                    return;
+                }
+            },
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => labeler_done = true,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+        }
+        let mut undo_done = false;
+        loop {
+            match withdraw.try_recv() {
+                Ok(ids) => pending.push(ids),
+                Err(crossbeam_channel::TryRecvError::Empty) => break,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                    undo_done = true;
+                    break;
+                }
+            }
+        }
+        let mut kept = Vec::new();
+        for (l, r) in std::mem::take(&mut pending) {
+            let found = store.comparisons().iter().rev().find(|c| c.left == l && c.right == r).map(|c| c.id);
+            let Some(id) = found else {
+                kept.push((l, r));
+                continue;
+            };
+            if let Err(e) = store.withdraw(id) {
+                let _ = events.send(TrainerEvent::Error(format!("{e:#}")));
+                return;
+            }
+            let _ = events.send(TrainerEvent::Answered(store.len()));
+            let _ = to_trainer.send(StoreChange::Withdrawn(id));
+        }
+        pending = kept;
+        if labeler_done && (undo_done || pending.is_empty()) {
+            return;
+        }
+        if labeler_done {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Trains the ensemble on the comparisons in force and publishes each new snapshot.
+fn trainer(
+    existing: Vec<crate::prefs::Comparison>,
     clip_dir: PathBuf,
     mut ensemble: RewardEnsemble,
     config: PrefConfig,
     seed: u64,
-    channels: TrainerChannels,
+    changes: Receiver<StoreChange>,
+    events: Sender<TrainerEvent>,
+    to_selector: Sender<SelectorMsg>,
 ) {
-    let TrainerChannels { answers, withdraw, events, to_selector } = channels;
     let holdout = config.reward.holdout;
-    let mut clips: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
     let mut pairs: Vec<LabeledPair> = Vec::new();
     // The store id of each pair, to drop it again on a withdrawal.
     let mut pair_ids: Vec<u64> = Vec::new();
-    // Withdrawals whose answer has not reached the store yet.
-    let mut pending_withdrawals: Vec<(String, String)> = Vec::new();
-    let load = |id: &str, clips: &mut HashMap<String, Arc<Vec<f32>>>| -> anyhow::Result<Arc<Vec<f32>>> {
+    let mut in_force = existing.len();
+    // Answers already in the store (a resumed run), with their clips from disk.
+    let mut clips: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
+    let mut load = |id: &str| -> anyhow::Result<Arc<Vec<f32>>> {
         if let Some(r) = clips.get(id) {
             return Ok(r.clone());
         }
-        let clip = Clip::load(&clip_dir.join(format!("{id}.clip")))?;
-        let rows = Arc::new(clip_rows(&clip));
+        let rows = Arc::new(clip_rows(&Clip::load(&clip_dir.join(format!("{id}.clip")))?));
         clips.insert(id.to_owned(), rows.clone());
         Ok(rows)
     };
-    // Answers already in the store (a resumed run).
-    for c in store.comparisons().to_vec() {
+    for c in &existing {
         let Some(t) = target(c.answer) else { continue };
-        match (load(&c.left, &mut clips), load(&c.right, &mut clips)) {
+        match (load(&c.left), load(&c.right)) {
             (Ok(left), Ok(right)) => {
                 pairs.push(LabeledPair { left, right, target: t, validation: held_out(c.id, holdout, seed) });
                 pair_ids.push(c.id);
@@ -318,71 +383,51 @@ fn trainer(
     let mut version = 0;
     let mut fresh = 0usize;
     let mut trained_once = false;
-    let publish = |ensemble: &mut RewardEnsemble, pairs: &[LabeledPair], epochs: usize, version: &mut u64, answered: usize| {
+    let mut publish = |pairs: &[LabeledPair], epochs: usize, answered: usize| {
         let recent: Vec<f32> = pairs.iter().rev().take(64).flat_map(|p| p.left.iter().chain(p.right.iter()).copied()).collect();
         let stats = ensemble.train(pairs, epochs, &recent);
-        *version += 1;
-        let snap = ensemble.snapshot(*version);
+        version += 1;
+        let snap = ensemble.snapshot(version);
         let _ = to_selector.send(SelectorMsg::Snapshot(snap.clone()));
         let _ = events.send(TrainerEvent::Snapshot(snap, stats, answered));
     };
     if pairs.len() >= config.initial().max(1) {
-        publish(&mut ensemble, &pairs, config.pretrain_epochs, &mut version, store.len());
+        publish(&pairs, config.pretrain_epochs, in_force);
         trained_once = true;
     }
     loop {
-        // Train when enough new answers are in, or when the answers stop arriving for a while.
-        let msg = answers.recv_timeout(Duration::from_millis(500));
-        match msg {
-            Ok((q, answer, ms)) => {
-                let recorded = store.record(&q.left.id, &q.right.id, answer, who.clone(), ms);
-                let c = match recorded {
-                    Ok(c) => c,
-                    Err(e) => {
-                        let _ = events.send(TrainerEvent::Error(format!("{e:#}")));
-                        return;
+        // Wait for a change, then take every change that is in before training.
+        let first = match changes.recv_timeout(Duration::from_millis(500)) {
+            Ok(c) => Some(c),
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
+        };
+        for change in first.into_iter().chain(changes.try_iter()) {
+            match change {
+                StoreChange::Added { id, answer, left, right } => {
+                    in_force += 1;
+                    if let Some(t) = target(answer) {
+                        let (l, r) = (Arc::new(clip_rows(&left)), Arc::new(clip_rows(&right)));
+                        pairs.push(LabeledPair { left: l, right: r, target: t, validation: held_out(id, holdout, seed) });
+                        pair_ids.push(id);
+                        fresh += 1;
                     }
-                };
-                let _ = events.send(TrainerEvent::Answered(store.len()));
-                if let Some(t) = target(answer) {
-                    let left = Arc::new(clip_rows(&q.left));
-                    let right = Arc::new(clip_rows(&q.right));
-                    clips.insert(q.left.id.clone(), left.clone());
-                    clips.insert(q.right.id.clone(), right.clone());
-                    pairs.push(LabeledPair { left, right, target: t, validation: held_out(c.id, holdout, seed) });
-                    pair_ids.push(c.id);
-                    fresh += 1;
+                }
+                StoreChange::Withdrawn(id) => {
+                    in_force = in_force.saturating_sub(1);
+                    if let Some(i) = pair_ids.iter().position(|&p| p == id) {
+                        pair_ids.remove(i);
+                        pairs.remove(i);
+                    }
                 }
             }
-            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
-            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
         }
-        pending_withdrawals.extend(withdraw.try_iter());
-        let mut kept = Vec::new();
-        for (l, r) in std::mem::take(&mut pending_withdrawals) {
-            let found = store.comparisons().iter().rev().find(|c| c.left == l && c.right == r).map(|c| c.id);
-            let Some(id) = found else {
-                kept.push((l, r));
-                continue;
-            };
-            if let Err(e) = store.withdraw(id) {
-                let _ = events.send(TrainerEvent::Error(format!("{e:#}")));
-                return;
-            }
-            if let Some(i) = pair_ids.iter().position(|&p| p == id) {
-                pair_ids.remove(i);
-                pairs.remove(i);
-            }
-            let _ = events.send(TrainerEvent::Answered(store.len()));
-        }
-        pending_withdrawals = kept;
-        let initial_done = store.len() >= config.initial();
-        if !trained_once && initial_done && !pairs.is_empty() {
-            publish(&mut ensemble, &pairs, config.pretrain_epochs, &mut version, store.len());
+        if !trained_once && in_force >= config.initial() && !pairs.is_empty() {
+            publish(&pairs, config.pretrain_epochs, in_force);
             trained_once = true;
             fresh = 0;
         } else if trained_once && fresh >= config.answers_per_round {
-            publish(&mut ensemble, &pairs, config.epochs_per_round, &mut version, store.len());
+            publish(&pairs, config.epochs_per_round, in_force);
             fresh = 0;
         }
     }
