@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -343,6 +342,7 @@ fn recorder(
 }
 
 /// Trains the ensemble on the comparisons in force and publishes each new snapshot.
+#[allow(clippy::too_many_arguments)] // a thread's whole world, passed once at spawn
 fn trainer(
     existing: Vec<crate::prefs::Comparison>,
     clip_dir: PathBuf,
@@ -483,8 +483,4 @@ impl ClipRecorder {
         }
         None
     }
-}
-
-pub fn stop_requested() -> bool {
-    crate::train::STOP.load(Ordering::SeqCst)
 }

@@ -138,10 +138,10 @@ impl Scene {
     /// A path to a file, or the name of an embedded scene.
     pub fn resolve(spec: &str) -> Result<Scene, SceneError> {
         let path = Path::new(spec);
-        if !path.exists() {
-            if let Some(scene) = Scene::builtin(spec) {
-                return Ok(scene);
-            }
+        if !path.exists()
+            && let Some(scene) = Scene::builtin(spec)
+        {
+            return Ok(scene);
         }
         Scene::load(path)
     }

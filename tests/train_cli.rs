@@ -63,7 +63,7 @@ fn train_then_eval_writes_the_run_folder() {
 #[test]
 fn ctrl_c_saves_and_resume_finishes_the_run() {
     let run = tmp("train-resume");
-    let mut child = bin()
+    let child = bin()
         .args(["train", "--reward", "handwritten", "--steps", "40000", "--checkpoint-every", "100", "--out"])
         .arg(&run)
         .stdout(Stdio::null())

@@ -41,6 +41,10 @@ pub struct VecStep {
     pub poses: Vec<Vec<BodyPose>>,
 }
 
+/// One environment's step: its information, whether its episode ended (and the last
+/// observation if so), and its body poses when recording.
+type EnvOutcome = (StepInfo, bool, Option<Vec<f32>>, Vec<BodyPose>);
+
 pub struct VecEnv {
     slots: Vec<Slot>,
     base_seed: u64,
@@ -96,7 +100,7 @@ impl VecEnv {
         // Environments are independent tasks for rayon's work stealing, which balances
         // environments whose steps cost more (contacts) better than fixed groups per thread.
         // Results do not depend on the scheduling.
-        let results: Vec<Result<(StepInfo, bool, Option<Vec<f32>>, Vec<BodyPose>), SimError>> = self
+        let results: Vec<Result<EnvOutcome, SimError>> = self
             .slots
             .par_iter_mut()
             .zip(actions.par_chunks(adim.max(1)))

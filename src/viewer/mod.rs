@@ -55,6 +55,7 @@ pub fn run_window(scene: Scene, link: ViewerLink, options: WindowOptions) {
         .run();
 }
 
+#[allow(clippy::too_many_arguments)] // a bevy system: each argument is a resource it reads
 fn scripted(
     mut commands: Commands,
     keys: Res<ButtonInput<KeyCode>>,

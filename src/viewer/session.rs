@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bevy::prelude::*;
-use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use crossbeam_channel::{Receiver, Sender};
 
 use crate::clip::Clip;
 use crate::human::{TrainingStatus, ViewerQuery};
@@ -81,11 +81,8 @@ impl LabelSession {
 
     /// Takes new queries and status without waiting; shows the next query if none is shown.
     pub fn poll(&mut self) {
-        loop {
-            match self.incoming.try_recv() {
-                Ok(q) => self.queue.push_back(q),
-                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => break,
-            }
+        while let Ok(q) = self.incoming.try_recv() {
+            self.queue.push_back(q);
         }
         if let Some(rx) = &self.status {
             while let Ok(s) = rx.try_recv() {
