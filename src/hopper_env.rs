@@ -117,10 +117,15 @@ impl PpoEnv for HopperEnv {
     fn step(&mut self, actions: &[f32]) -> anyhow::Result<EnvStep> {
         let ad = self.action_dim();
         let od = self.obs_dim();
-        let obs_before = self.venv.observations();
-        self.venv.record_poses = self.recording.is_some();
-        let seeds: Vec<u64> = (0..self.venv.len()).map(|e| self.venv.current_seed(e)).collect();
-        let episode_steps: Vec<usize> = (0..self.venv.len()).map(|e| self.venv.env(e).steps()).collect();
+        // What the learned reward and the clip recorder need from before the step; the plain
+        // rewards need none of it, and this is the rollout's hot path.
+        let recording = self.recording.is_some();
+        let needs_before = recording || self.reward == RewardKind::Learned;
+        let obs_before = if needs_before { self.venv.observations() } else { Vec::new() };
+        self.venv.record_poses = recording;
+        let n = if recording { self.venv.len() } else { 0 };
+        let seeds: Vec<u64> = (0..n).map(|e| self.venv.current_seed(e)).collect();
+        let episode_steps: Vec<usize> = (0..n).map(|e| self.venv.env(e).steps()).collect();
         let step = self.venv.step(actions)?;
         let learned = match (&self.reward, &self.learned) {
             (RewardKind::Learned, Some(model)) => {

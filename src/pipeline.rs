@@ -92,7 +92,12 @@ impl OracleLabeler {
     fn score(&self, clip: &Clip) -> ClipScore {
         let infos = clip.infos();
         let actions: Vec<&[f32]> = clip.steps.iter().map(|s| s.action.as_slice()).collect();
-        let per_step = (1..=infos.len()).map(|k| self.task.clip_score(&infos[k.saturating_sub(1)..k], &actions[k.saturating_sub(1)..k])).collect();
+        // Per-step scores are only read by the myopic teacher.
+        let per_step = if self.teacher.config.kind == crate::oracle::TeacherKind::Myopic {
+            (0..infos.len()).map(|k| self.task.clip_score(&infos[k..=k], &actions[k..=k])).collect()
+        } else {
+            Vec::new()
+        };
         ClipScore { total: self.task.clip_score(&infos, &actions), per_step }
     }
 }

@@ -171,10 +171,9 @@ impl Preferences {
     /// Asks for comparisons up to `target` on clips of the current policy, and waits until they
     /// are answered (and, with `need_model`, until a reward model is trained on them).
     fn label_until(&mut self, env: &mut HopperEnv, ppo: &Ppo, bar: &ProgressBar, target: usize, need_model: bool) -> anyhow::Result<bool> {
-        let initial = target;
-        if initial > self.asked {
-            self.stages.want(initial - self.asked);
-            self.asked = initial;
+        if target > self.asked {
+            self.stages.want(target - self.asked);
+            self.asked = target;
         }
         let policy = ppo.policy();
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(ppo.iteration ^ 0x1A17);
@@ -185,9 +184,9 @@ impl Preferences {
             if self.poll(env)? && need_model || !need_model && self.answered >= target {
                 return Ok(true);
             }
-            bar.set_message(format!("labelling the initial clips: {}/{} comparisons", self.answered, initial));
-            if self.answered < initial {
-                // Keep clips of the initial policy coming while the labeler works.
+            bar.set_message(format!("labelling clips of the current policy: {}/{} comparisons", self.answered, target));
+            if self.answered < target {
+                // Keep clips of the policy coming while the labeler works.
                 let clips_waiting = env.recording.as_ref().map(|r| r.finished.len()).unwrap_or(0);
                 if clips_waiting < 64 {
                     for _ in 0..32 {

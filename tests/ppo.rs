@@ -176,21 +176,25 @@ fn same_seed_same_first_iterations_on_each_cpu_device() {
     }
 }
 
+fn small_run_config(seed: u64, total_steps: u64) -> RunConfig {
+    RunConfig {
+        scene: Scene::builtin("hopper-backflip").unwrap(),
+        reward: RewardKind::Handwritten,
+        seed,
+        total_steps,
+        device: DeviceKind::Flex,
+        ppo: small_config(),
+        checkpoint_every: 1,
+        prefs: None,
+    }
+}
+
 #[test]
 fn checkpoint_round_trip_gives_identical_actions() {
     let dir = std::env::temp_dir().join(format!("backflip-ckpt-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (ppo, _) = hopper_run(3, DeviceKind::Flex);
-    let config = RunConfig {
-        scene: Scene::builtin("hopper-backflip").unwrap(),
-        reward: RewardKind::Handwritten,
-        seed: 3,
-        total_steps: 1000,
-        device: DeviceKind::Flex,
-        ppo: small_config(),
-        checkpoint_every: 1,
-        prefs: None,
-    };
+    let config = small_run_config(3, 1000);
     let run = RunDir::create(&dir, &config).unwrap();
     run.save_checkpoint(&ppo).unwrap();
     let loaded = run.load_checkpoint(&DeviceKind::Flex.device().unwrap(), 3).unwrap();
@@ -206,16 +210,7 @@ fn checkpoint_round_trip_gives_identical_actions() {
 fn metrics_of_runs_older_than_the_preference_columns_still_read() {
     let dir = std::env::temp_dir().join(format!("backflip-oldmetrics-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let config = RunConfig {
-        scene: Scene::builtin("hopper-backflip").unwrap(),
-        reward: RewardKind::Handwritten,
-        seed: 0,
-        total_steps: 1,
-        device: DeviceKind::Flex,
-        ppo: small_config(),
-        checkpoint_every: 1,
-        prefs: None,
-    };
+    let config = small_run_config(0, 1);
     let run = RunDir::create(&dir, &config).unwrap();
     let old_header = "iteration,global_step,wall_seconds,steps_per_sec,episodes,episodic_return,true_return,backflips_per_episode,success_rate,judge_score,learning_rate,policy_loss,value_loss,entropy,approx_kl,clipfrac,explained_variance,update_fraction";
     std::fs::write(run.metrics_path(), format!("{old_header}\n1,4096,1.0,4096.0,16,5.5,,0,0,0.1,3e-4,0.1,0.2,4.2,0.01,0.02,0.3,0.6\n2,8192,2.0\n")).unwrap();
