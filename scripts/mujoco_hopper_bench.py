@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """The peer of `backflip bench sim`: the same Hopper in MuJoCo, stepped as our benchmark steps.
 
-The MuJoCo model is generated from our scene file (bodies, joints, gear, damping, friction,
-timestep), with MuJoCo's RK4 integrator and joint armature 1 as in the standard Hopper
-benchmark: 4 physics steps per control step, random controls in [-1, 1], a reset every
-1000 control steps. Prints one JSON object.
+The MuJoCo model is generated from our scene file (bodies, joints, gear, damping, armature,
+friction, control period), with MuJoCo's RK4 integrator as in the standard Hopper benchmark:
+4 physics steps per control step, random controls in [-1, 1], a reset every 1000 control
+steps. Prints one JSON object.
 
     pip install mujoco
     python3 scripts/mujoco_hopper_bench.py scenes/hopper-backflip.ron 100000
+
+With `--ankle-response` it prints instead the ankle's rate after 1 and 4 control steps of
+action 0.3 on the ankle, floating without gravity: the reference of the armature test in
+tests/sim.rs.
 """
 import json
 import re
@@ -25,29 +29,32 @@ def nums(text):
 def mjcf_from_scene(path):
     scene = open(path).read()
     bodies = {}
-    for m in re.finditer(r'\(name: "(\w+)",\s*from: \(([^)]*)\), to: \(([^)]*)\), radius: ([\d.]+)', scene):
-        bodies[m.group(1)] = (nums(m.group(2)), nums(m.group(3)), float(m.group(4)))
+    for m in re.finditer(r'\(name: "(\w+)",\s*from: \(([^)]*)\), to: \(([^)]*)\), radius: ([\d.]+)(?:, is_foot: \w+)?(?:, friction: ([\d.]+))?', scene):
+        bodies[m.group(1)] = (nums(m.group(2)), nums(m.group(3)), float(m.group(4)), m.group(5))
     joints = []
-    for m in re.finditer(r'\(name: "(\w+)",\s*parent: "(\w+)",\s*child: "(\w+)",\s*anchor: \(([^)]*)\), range_deg: \(([^)]*)\), gear: ([\d.]+), damping: ([\d.]+)', scene):
-        joints.append((m.group(1), m.group(2), m.group(3), nums(m.group(4)), nums(m.group(5)), float(m.group(6)), float(m.group(7))))
-    timestep = nums(re.search(r"timestep: ([\d.]+)", scene).group(1))[0]
+    for m in re.finditer(r'\(name: "(\w+)",\s*parent: "(\w+)",\s*child: "(\w+)",\s*anchor: \(([^)]*)\), range_deg: \(([^)]*)\), gear: ([\d.]+), damping: ([\d.]+), armature: ([\d.]+)', scene):
+        joints.append((m.group(1), m.group(2), m.group(3), nums(m.group(4)), nums(m.group(5)), float(m.group(6)), float(m.group(7)), float(m.group(8))))
+    # Our scene's control period (timestep x substeps) in MuJoCo's 4 physics steps.
+    control_dt = nums(re.search(r"timestep: ([\d.]+)", scene).group(1))[0] * nums(re.search(r"substeps: (\d+)", scene).group(1))[0]
+    timestep = control_dt / 4
     friction = nums(re.search(r"friction: ([\d.]+)", scene).group(1))[0]
     root = next(iter(bodies))
 
     def geom(name):
-        (x0, z0), (x1, z1), r = bodies[name]
-        return f'<geom type="capsule" fromto="{x0} 0 {z0} {x1} 0 {z1}" size="{r}"/>'
+        (x0, z0), (x1, z1), r, friction = bodies[name]
+        own = f' friction="{friction}"' if friction else ""
+        return f'<geom type="capsule" fromto="{x0} 0 {z0} {x1} 0 {z1}" size="{r}"{own}/>'
 
     def body(name):
         kids = [j for j in joints if j[1] == name]
         inner = ""
-        for jname, _, child, (ax, az), (lo, hi), _, damping in kids:
+        for jname, _, child, (ax, az), (lo, hi), _, damping, armature in kids:
             inner += (f'<body name="{child}"><joint name="{jname}" type="hinge" axis="0 -1 0" pos="{ax} 0 {az}" '
-                      f'range="{lo} {hi}" limited="true" armature="1" damping="{damping}"/>{geom(child)}{body(child)}</body>')
+                      f'range="{lo} {hi}" limited="true" armature="{armature}" damping="{damping}"/>{geom(child)}{body(child)}</body>')
         return inner
 
     motors = "".join(f'<motor joint="{j[0]}" gear="{j[5]}" ctrllimited="true" ctrlrange="-1 1"/>' for j in joints)
-    (x0, z0), (x1, z1), _ = bodies[root]
+    (x0, z0), (x1, z1), _, _ = bodies[root]
     cz = (z0 + z1) / 2
     return f"""<mujoco><compiler angle="degree" inertiafromgeom="true"/>
 <option integrator="RK4" timestep="{timestep}"/>
@@ -59,9 +66,26 @@ def mjcf_from_scene(path):
 </worldbody><actuator>{motors}</actuator></mujoco>"""
 
 
+def ankle_response(xml):
+    model = mujoco.MjModel.from_xml_string(xml.replace("<option ", '<option gravity="0 0 0" '))
+    data = mujoco.MjData(model)
+    rates = {}
+    for steps in (1, 4):
+        mujoco.mj_resetData(model, data)
+        data.qpos[1] = 1.0  # lifted clear of the ground
+        for _ in range(steps):
+            data.ctrl[:] = [0.0] * (model.nu - 1) + [0.3]
+            mujoco.mj_step(model, data, nstep=4)
+        rates[f"ankle_rate_after_{steps}"] = data.qvel[-1]
+    print(json.dumps({"peer": "mujoco " + mujoco.__version__, **rates}))
+
+
 def main():
-    scene = sys.argv[1] if len(sys.argv) > 1 else "scenes/hopper-backflip.ron"
-    steps = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    scene = args[0] if args else "scenes/hopper-backflip.ron"
+    steps = int(args[1]) if len(args) > 1 else 100_000
+    if "--ankle-response" in sys.argv:
+        return ankle_response(mjcf_from_scene(scene))
     model = mujoco.MjModel.from_xml_string(mjcf_from_scene(scene))
     data = mujoco.MjData(model)
     controls = np.random.default_rng(1).uniform(-1.0, 1.0, size=(steps, model.nu))

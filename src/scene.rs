@@ -36,7 +36,8 @@ pub struct Physics {
     pub gravity: f32,
     /// Density of every body, kg/m^3.
     pub density: f32,
-    /// Friction of bodies and ground.
+    /// Friction of the ground and of every body without its own. A contact uses the larger
+    /// of the two coefficients, as MuJoCo does.
     pub friction: f32,
     /// Rapier solver iterations per physics step.
     pub solver_iterations: usize,
@@ -53,6 +54,10 @@ pub struct BodySpec {
     /// True for the one body that may touch the ground during a clean flip (the foot).
     #[serde(default)]
     pub is_foot: bool,
+    /// This body's friction, where it differs from `physics.friction` (the standard Hopper's
+    /// foot has 2.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub friction: Option<f32>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -69,9 +74,9 @@ pub struct JointSpec {
     pub gear: f32,
     /// Viscous joint damping, N m s / rad.
     pub damping: f32,
-    /// Rotor inertia (kg m^2) added to the child body about the hinge axis. MuJoCo's armature
-    /// acts in joint space; rapier has no such term, so it is added to the child body, which
-    /// also keeps light bodies from spinning up without bound under the full gear torque.
+    /// MuJoCo's armature (kg m^2): rotor inertia reflected into joint space, resisting changes
+    /// of the joint rate (not turns of the whole body). Solved implicitly through the hinge's
+    /// velocity motor (`HopperWorld::set_joint_motors`).
     pub armature: f32,
 }
 
@@ -112,7 +117,9 @@ impl Scene {
 
     /// Parses and checks scene text; `path` only names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Scene, SceneError> {
-        let scene: Scene = ron::from_str(text).map_err(|e| SceneError::Parse {
+        // Implicit `Some`: an optional field reads `friction: 2.0`, not `friction: Some(2.0)`.
+        let ron = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let scene: Scene = ron.from_str(text).map_err(|e| SceneError::Parse {
             path: path.to_owned(),
             line: e.span.start.line,
             col: e.span.start.col,
@@ -227,6 +234,9 @@ impl Scene {
             }
             if b.from == b.to {
                 return Err(format!("body '{}': from and to are the same point", b.name));
+            }
+            if let Some(f) = b.friction.filter(|f| !(f.is_finite() && *f >= 0.0)) {
+                return Err(format!("body '{}': friction must be non-negative, got {f}", b.name));
             }
         }
         if self.bodies.iter().filter(|b| b.is_foot).count() > 1 {

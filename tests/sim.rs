@@ -134,3 +134,77 @@ fn vec_env_matches_across_thread_counts_and_runs() {
     let obs = venv.observations();
     assert_ne!(obs[0..12], obs[12..24]);
 }
+
+/// The hopper floating without gravity, from rest, with the given armature on every hinge.
+fn floating(armature: f32) -> Env {
+    let mut scene = Scene::builtin("hopper-backflip").unwrap();
+    scene.physics.gravity = 0.0;
+    for j in &mut scene.joints {
+        j.armature = armature;
+        j.damping = 0.0;
+    }
+    let mut env = Env::new(Arc::new(scene));
+    env.reset_to(RootOffset { dz: 1.0, ..RootOffset::default() });
+    env
+}
+
+/// Armature acts in joint space, as MuJoCo's does: a constant torque on the ankle spins it up
+/// steadily (the rate keeps growing step after step, not cancelled by the next step's motor),
+/// far slower than without armature. MuJoCo's own Hopper, built from this scene, gives 0.430
+/// rad/s after one step and 1.703 after four
+/// (`python3 scripts/mujoco_hopper_bench.py scenes/hopper-backflip.ron --ankle-response`).
+#[test]
+fn armature_slows_a_joint_steadily() {
+    let ankle_rate = |armature: f32, steps: usize| {
+        let mut env = floating(armature);
+        let mut obs = Vec::new();
+        for _ in 0..steps {
+            obs = env.step(&[0.0, 0.0, 0.3]).unwrap().0;
+        }
+        obs[obs.len() - 1]
+    };
+    let (one, four) = (ankle_rate(1.0, 1), ankle_rate(1.0, 4));
+    // Within 15% of MuJoCo's rates.
+    assert!((one / 0.430 - 1.0).abs() < 0.15, "after one step {one}");
+    assert!((four / 1.703 - 1.0).abs() < 0.15, "after four steps {four}");
+    let free = ankle_rate(0.0, 1);
+    assert!(free > 5.0 * one, "without armature {free}, with {one}");
+}
+
+/// Armature does not resist turns of the whole body: a floating hopper turning as one piece
+/// keeps its pitch rate.
+#[test]
+fn armature_leaves_whole_body_turns_alone() {
+    let mut scene = Scene::builtin("hopper-backflip").unwrap();
+    scene.physics.gravity = 0.0;
+    let mut env = Env::new(Arc::new(scene));
+    env.reset_to(RootOffset { dz: 1.0, pitch_rate: 2.0, ..RootOffset::default() });
+    for _ in 0..50 {
+        env.step(&[0.0, 0.0, 0.0]).unwrap();
+    }
+    let pitch = env.info().pitch;
+    // 50 steps of 0.008 s at 2 rad/s: 0.8 rad.
+    assert!((pitch - 0.8).abs() < 0.02, "pitch {pitch}");
+}
+
+/// Standing on its foot, only the foot touches the ground, though the leg's lower end is then
+/// within rapier's 2 cm contact prediction distance; fallen over, the torso touches.
+#[test]
+fn only_real_contacts_count_as_touching() {
+    let scene = Arc::new(Scene::builtin("hopper-forward").unwrap());
+    let foot = 1u8 << scene.bodies.iter().position(|b| b.is_foot).unwrap();
+    let mut env = Env::new(scene.clone());
+    env.reset(1);
+    for t in 0..60 {
+        env.step(&[0.0, 0.0, 0.0]).unwrap();
+        if t >= 20 {
+            assert_eq!(env.info().contacts, foot, "step {t}: {:?}", env.info());
+        }
+    }
+    let mut env = Env::new(scene);
+    env.reset_to(RootOffset { dpitch: 1.2, ..RootOffset::default() });
+    for _ in 0..150 {
+        env.step(&[0.0, 0.0, 0.0]).unwrap();
+    }
+    assert_ne!(env.info().contacts & 1, 0, "lying: {:?}", env.info());
+}

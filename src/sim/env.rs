@@ -109,6 +109,7 @@ impl Env {
         let x_before = self.info.x;
         let mut pitch = self.info.pitch;
         for _ in 0..self.scene.timing.substeps {
+            self.world.set_joint_motors(self.scene.timing.timestep);
             self.world.physics.step();
             self.world.project_to_plane();
             let phys = &self.world.physics;
@@ -152,9 +153,8 @@ impl Env {
         obs.push(v.x.clamp(-clip, clip));
         obs.push(v.z.clamp(-clip, clip));
         obs.push((-root.angvel().y).clamp(-clip, clip));
-        for &(p, c) in &self.joint_bodies {
-            let rate = -(b[h[c]].angvel().y - b[h[p]].angvel().y);
-            obs.push(rate.clamp(-clip, clip));
+        for k in 0..self.joint_bodies.len() {
+            obs.push(self.world.joint_rate(k).clamp(-clip, clip));
         }
         obs
     }

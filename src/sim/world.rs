@@ -35,6 +35,16 @@ pub struct HopperWorld {
     pub bodies: Vec<RigidBodyHandle>,
     pub colliders: Vec<ColliderHandle>,
     pub ground: ColliderHandle,
+    /// Each hinge, in scene order, with its parent and child body indices.
+    joints: Vec<Hinge>,
+}
+
+struct Hinge {
+    handle: ImpulseJointHandle,
+    parent: usize,
+    child: usize,
+    damping: f32,
+    armature: f32,
 }
 
 /// Rotation about -y by `pitch`, the standard Hopper's joint axis.
@@ -57,6 +67,7 @@ impl HopperWorld {
         let ground = physics.insert_collider(
             ColliderBuilder::halfspace(rapier3d::na::Unit::new_unchecked(Vector::Z))
                 .friction(scene.physics.friction)
+                .friction_combine_rule(CoefficientCombineRule::Max)
                 .collision_groups(InteractionGroups::new(GROUND, HOPPER, InteractionTestMode::And)),
             None,
         );
@@ -89,13 +100,15 @@ impl HopperWorld {
             let b = xz(&spec.to) - c;
             let collider = ColliderBuilder::capsule_from_endpoints(a, b, spec.radius)
                 .density(scene.physics.density)
-                .friction(scene.physics.friction)
+                .friction(spec.friction.unwrap_or(scene.physics.friction))
+                .friction_combine_rule(CoefficientCombineRule::Max)
                 .collision_groups(InteractionGroups::new(HOPPER, GROUND, InteractionTestMode::And));
             let (handle, collider) = physics.insert(body, collider);
             bodies.push(handle);
             colliders.push(collider);
         }
 
+        let mut joints = Vec::new();
         for j in &scene.joints {
             let parent = scene.body_index(&j.parent).expect("validated");
             let child = scene.body_index(&j.child).expect("validated");
@@ -105,24 +118,57 @@ impl HopperWorld {
             // A hinge about -y. The bodies already cannot leave the plane or tilt out of it,
             // so the joint constrains only what is left: the anchor's x and z. Constraining
             // the locked directions again would make the solver's effective mass singular.
-            let joint = GenericJointBuilder::new(JointAxesMask::LIN_Y | JointAxesMask::LIN_Z)
+            let mut joint = GenericJointBuilder::new(JointAxesMask::LIN_Y | JointAxesMask::LIN_Z)
                 .local_axis1(Vector::NEG_Y)
                 .local_axis2(Vector::NEG_Y)
                 .local_anchor1(anchor - pc)
                 .local_anchor2(anchor - cc)
                 .limits(JointAxis::AngX, [j.range_deg[0].to_radians(), j.range_deg[1].to_radians()])
-                // A velocity motor aiming at zero speed is viscous damping, solved implicitly.
-                .motor_model(JointAxis::AngX, MotorModel::ForceBased)
-                .motor_velocity(JointAxis::AngX, 0.0, j.damping)
-                .contacts_enabled(false)
-                .build();
-            physics.insert_impulse_joint(bodies[parent], bodies[child], joint);
-            if j.armature > 0.0 {
-                let extra = MassProperties::new(Vector::ZERO, 0.0, Vector::new(0.0, j.armature, 0.0));
-                physics.bodies[bodies[child]].set_additional_mass_properties(extra, true);
+                .contacts_enabled(false);
+            if j.damping > 0.0 || j.armature > 0.0 {
+                // The velocity motor that carries damping and armature (`set_joint_motors`).
+                joint = joint
+                    .motor_model(JointAxis::AngX, MotorModel::ForceBased)
+                    .motor_velocity(JointAxis::AngX, 0.0, j.damping);
+            }
+            let joint = joint.build();
+            let handle = physics.insert_impulse_joint(bodies[parent], bodies[child], joint);
+            joints.push(Hinge { handle, parent, child, damping: j.damping, armature: j.armature });
+        }
+        HopperWorld { physics, bodies, colliders, ground, joints }
+    }
+
+    /// Rate of hinge `k` (about -y), child relative to parent, rad/s.
+    pub fn joint_rate(&self, k: usize) -> f32 {
+        let b = &self.physics.bodies;
+        let j = &self.joints[k];
+        -(b[self.bodies[j.child]].angvel().y - b[self.bodies[j.parent]].angvel().y)
+    }
+
+    /// Sets each hinge's velocity motor for the next physics step of `dt` seconds: viscous
+    /// damping plus MuJoCo's armature, both solved implicitly by rapier.
+    ///
+    /// Armature `a` is rotor inertia reflected into joint space: a torque of -a times the joint's
+    /// acceleration, which resists changes of the joint rate but not turns of the whole body.
+    /// rapier has no such term (inertia added to the child body would also resist whole-body
+    /// turns). A force-based velocity motor with target v* and factor D applies D (v* - v) with
+    /// the end-of-step rate v, so D = damping + a/dt and v* = (a/dt) v0 / D, where v0 is the rate
+    /// now, give -damping v - a (v - v0)/dt: implicit (backward Euler) damping and armature.
+    pub fn set_joint_motors(&mut self, dt: f32) {
+        for k in 0..self.joints.len() {
+            let rate = self.joint_rate(k);
+            let j = &self.joints[k];
+            let inertia_gain = j.armature / dt;
+            let factor = j.damping + inertia_gain;
+            if factor <= 0.0 {
+                // A motor with factor 0 would be a rigid velocity lock in rapier: leave it off.
+                continue;
+            }
+            let target = inertia_gain * rate / factor;
+            if let Some(joint) = self.physics.impulse_joints.get_mut(j.handle, false) {
+                joint.data.set_motor_velocity(JointAxis::AngX, target, factor);
             }
         }
-        HopperWorld { physics, bodies, colliders, ground }
     }
 
     /// Puts every body back exactly in the x-z plane. Locked axes stop velocities out of the
@@ -147,14 +193,24 @@ impl HopperWorld {
         BodyPose { pos: [t.x, t.y, t.z], rot: [r.x, r.y, r.z, r.w] }
     }
 
-    /// Whether a body's collider is in contact with the ground now.
+    /// Whether a body's collider touches the ground now: a contact point within
+    /// `TOUCH_DISTANCE`. rapier also keeps speculative contacts up to its prediction distance
+    /// (2 cm) away; counting those made a hopper standing on its foot "touch" with its leg,
+    /// whose lower end is 2 cm above the ground then.
     pub fn touches_ground(&self, body: usize) -> bool {
         self.physics
             .narrow_phase
             .contact_pair(self.colliders[body], self.ground)
-            .is_some_and(|pair| pair.has_any_active_contact())
+            .is_some_and(|pair| {
+                pair.manifolds().iter().flat_map(|m| m.points.iter()).any(|p| p.dist <= TOUCH_DISTANCE)
+            })
     }
 }
+
+/// Farthest a contact point may be from the ground and still count as touching, metres. In a
+/// probe of the standing hopper the resting foot's contact points were 0 to 0.4 mm inside the
+/// ground and the leg's speculative ones 19.7 mm above it (`tests/sim.rs` checks both cases).
+pub const TOUCH_DISTANCE: f32 = 0.005;
 
 fn xz(p: &[f32; 2]) -> Vector {
     Vector::new(p[0], 0.0, p[1])
