@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::ppo::{EnvStep, PpoEnv};
 use crate::scene::{Scene, TaskKind};
 use crate::sim::{StepInfo, VecEnv};
-use crate::task::Task;
+use crate::task::{FlipCredit, Task};
 
 /// Which per-step reward PPO trains on.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -64,6 +64,8 @@ pub struct HopperEnv {
     pub reward: RewardKind,
     /// Step information of each environment's current episode so far.
     episodes: Vec<Vec<StepInfo>>,
+    /// The hand-written reward's memory of each environment's episode.
+    credits: Vec<FlipCredit>,
     train_returns: Vec<f32>,
     true_returns: Vec<f32>,
     /// Episodes finished since the last `drain_finished`.
@@ -78,12 +80,14 @@ impl HopperEnv {
     pub fn new(scene: Arc<Scene>, reward: RewardKind, num_envs: usize, seed: u64) -> anyhow::Result<HopperEnv> {
         check_reward(&scene, reward)?;
         let venv = VecEnv::new(scene.clone(), num_envs, seed);
-        let episodes = (0..num_envs).map(|i| vec![venv.env(i).info()]).collect();
+        let episodes: Vec<Vec<StepInfo>> = (0..num_envs).map(|i| vec![venv.env(i).info()]).collect();
+        let credits = episodes.iter().map(|e| FlipCredit::new(&e[0])).collect();
         Ok(HopperEnv {
             venv,
             task: Task::for_scene(&scene),
             reward,
             episodes,
+            credits,
             train_returns: vec![0.0; num_envs],
             true_returns: vec![0.0; num_envs],
             finished: Vec::new(),
@@ -159,7 +163,9 @@ impl PpoEnv for HopperEnv {
             let true_r = self.task.true_reward(info, action);
             let r = match self.reward {
                 RewardKind::True => true_r.expect("checked in new"),
-                RewardKind::Handwritten => self.task.handwritten.reward(&self.task.judge, &prev, info, action),
+                RewardKind::Handwritten => {
+                    self.task.handwritten.reward(&self.task.judge, &mut self.credits[e], &prev, info, action)
+                }
                 RewardKind::Learned => learned.as_ref().expect("computed above")[e],
             };
             rewards.push(r);
@@ -179,6 +185,7 @@ impl PpoEnv for HopperEnv {
                 self.true_returns[e] = 0.0;
                 self.episodes[e].clear();
                 self.episodes[e].push(self.venv.env(e).info());
+                self.credits[e] = FlipCredit::new(&self.episodes[e][0]);
             }
         }
         Ok(EnvStep { obs: step.obs, rewards, done: step.done, final_obs: step.final_obs })

@@ -35,7 +35,7 @@ pub struct PrefConfig {
     pub teacher: TeacherConfig,
     pub queries: QueryMode,
     pub reward: RewardConfig,
-    /// Share of the budget asked about clips of the initial policy before RL starts.
+    /// Share of the budget asked about clips of random torques before RL starts.
     pub initial_share: f32,
     /// Epochs of reward training on the initial comparisons, and per later round.
     pub pretrain_epochs: usize,

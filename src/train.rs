@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 
 use crate::hopper_env::{EpisodeStats, HopperEnv, Recording};
 use crate::oracle::Teacher;
@@ -15,7 +15,7 @@ use crate::pipeline::{ClipRecorder, OracleLabeler, PrefConfig, StageSetup, Train
 use crate::prefs::ComparisonStore;
 use crate::reward::RewardStats;
 use crate::task::Task;
-use crate::ppo::Ppo;
+use crate::ppo::{Ppo, PpoEnv};
 use crate::run::{MetricsRow, RunConfig, RunDir};
 use crate::scene::TaskKind;
 
@@ -161,7 +161,7 @@ impl Preferences {
         Ok(Preferences { stages, config: pc.clone(), asked: answered, answered, last_stats: None })
     }
 
-    /// Asks for the initial comparisons on clips of the initial policy and waits for the first
+    /// Asks for the initial comparisons on clips of random torques and waits for the first
     /// reward model. Returns false when stopped by Ctrl-C first.
     fn wait_for_first_model(&mut self, env: &mut HopperEnv, ppo: &Ppo, bar: &ProgressBar) -> anyhow::Result<bool> {
         let initial = self.config.initial();
@@ -189,9 +189,18 @@ impl Preferences {
                 // Keep clips of the policy coming while the labeler works.
                 let clips_waiting = env.recording.as_ref().map(|r| r.finished.len()).unwrap_or(0);
                 if clips_waiting < 64 {
+                    // Before the first reward model, uniform random torques: the initial
+                    // policy's small noise made every initial clip alike (all falling the
+                    // same way), and a reward model learned from them rewarded how it fell.
+                    let random = env.learned.is_none();
                     for _ in 0..32 {
-                        let actions = ppo.act_stochastic(&policy, &env.venv.observations(), &mut rng);
-                        crate::ppo::PpoEnv::step(env, &actions)?;
+                        let actions = if random {
+                            let n = env.num_envs() * env.action_dim();
+                            (0..n).map(|_| rng.random_range(-1.0f32..=1.0)).collect()
+                        } else {
+                            ppo.act_stochastic(&policy, &env.venv.observations(), &mut rng)
+                        };
+                        PpoEnv::step(env, &actions)?;
                     }
                     env.drain_finished();
                 }

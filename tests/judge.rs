@@ -4,7 +4,7 @@ use std::f32::consts::TAU;
 
 use backflip::scene::Scene;
 use backflip::sim::StepInfo;
-use backflip::task::{BackflipJudge, HandwrittenBackflipReward, hop_forward_reward};
+use backflip::task::{BackflipJudge, FlipCredit, HandwrittenBackflipReward, hop_forward_reward};
 
 const FOOT: u8 = 0b1000;
 const TORSO: u8 = 0b0001;
@@ -129,12 +129,22 @@ fn the_score_orders_trajectories_as_a_person_would() {
 fn handwritten_reward_pays_for_backward_turn_and_punishes_falls() {
     let j = judge();
     let w = HandwrittenBackflipReward::default();
-    let ret = |t: &[StepInfo]| t.windows(2).map(|p| w.reward(&j, &p[0], &p[1], &[0.0; 3])).sum::<f32>();
+    let ret = |t: &[StepInfo]| {
+        let mut credit = FlipCredit::new(&t[0]);
+        t.windows(2).map(|p| w.reward(&j, &mut credit, &p[0], &p[1], &[0.0; 3])).sum::<f32>()
+    };
     let flip = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(60, TAU)]);
     let forward = cat(&[stand(20, 0.0), self::flip(0.0, -TAU), stand(60, -TAU)]);
     assert!(ret(&flip) > ret(&stand(flip.len(), 0.0)));
     assert!(ret(&flip) > ret(&forward));
     assert!(ret(&stand(100, 0.0)) > ret(&fall()[..100]));
+    // One flip at a time: turning on without landing upright earns nothing more, and a
+    // second flip pays once the first has landed.
+    let tumble = |turns: f32| cat(&[stand(20, 0.0), self::flip(0.0, turns * TAU)]);
+    assert!((ret(&tumble(3.0)) - ret(&tumble(1.0))).abs() < 0.5, "tumbling {} vs one turn {}", ret(&tumble(3.0)), ret(&tumble(1.0)));
+    let two = cat(&[stand(20, 0.0), self::flip(0.0, TAU), self::flip(TAU, TAU)]);
+    let double = cat(&[stand(30, 0.0), self::flip(0.0, 2.0 * TAU), stand(60, 2.0 * TAU)]);
+    assert!(ret(&two) > ret(&double) + 3.0 * TAU, "two flips {} vs one double turn {}", ret(&two), ret(&double));
 }
 
 #[test]

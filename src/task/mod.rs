@@ -3,7 +3,7 @@
 pub mod backflip;
 pub mod forward;
 
-pub use backflip::{BackflipJudge, FlipReport, HandwrittenBackflipReward};
+pub use backflip::{BackflipJudge, FlipCredit, FlipReport, HandwrittenBackflipReward};
 pub use forward::hop_forward_reward;
 
 use crate::scene::{Scene, TaskKind};
