@@ -160,6 +160,9 @@ struct TrainArgs {
     /// How queries are picked.
     #[arg(long, value_enum, default_value = "disagreement")]
     queries: QueryMode,
+    /// What the initial comparisons (before RL) are asked about.
+    #[arg(long, value_enum, default_value = "policy")]
+    initial_clips: backflip::pipeline::InitialClips,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -449,7 +452,13 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             teacher.equal_threshold = args.equal_threshold.unwrap_or(teacher.equal_threshold);
             teacher.skip_threshold = args.skip_threshold.unwrap_or(teacher.skip_threshold);
             teacher.gamma = args.myopic_gamma.unwrap_or(teacher.gamma);
-            PrefConfig { comparisons: args.comparisons, teacher, queries: args.queries, ..Default::default() }
+            PrefConfig {
+                comparisons: args.comparisons,
+                teacher,
+                queries: args.queries,
+                initial_clips: args.initial_clips,
+                ..Default::default()
+            }
         });
         let reward = if prefs.is_some() { RewardKind::Learned } else { args.reward };
         let label = match args.labeler {

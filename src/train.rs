@@ -11,7 +11,7 @@ use rand::{RngExt, SeedableRng};
 
 use crate::hopper_env::{EpisodeStats, HopperEnv, Recording};
 use crate::oracle::Teacher;
-use crate::pipeline::{ClipRecorder, OracleLabeler, PrefConfig, StageSetup, TrainerEvent};
+use crate::pipeline::{ClipRecorder, InitialClips, OracleLabeler, PrefConfig, StageSetup, TrainerEvent};
 use crate::prefs::ComparisonStore;
 use crate::reward::RewardStats;
 use crate::task::Task;
@@ -161,8 +161,8 @@ impl Preferences {
         Ok(Preferences { stages, config: pc.clone(), asked: answered, answered, last_stats: None })
     }
 
-    /// Asks for the initial comparisons on clips of random torques and waits for the first
-    /// reward model. Returns false when stopped by Ctrl-C first.
+    /// Asks for the initial comparisons (on clips of the initial policy, or of random torques)
+    /// and waits for the first reward model. Returns false when stopped by Ctrl-C first.
     fn wait_for_first_model(&mut self, env: &mut HopperEnv, ppo: &Ppo, bar: &ProgressBar) -> anyhow::Result<bool> {
         let initial = self.config.initial();
         self.label_until(env, ppo, bar, initial, true)
@@ -189,10 +189,9 @@ impl Preferences {
                 // Keep clips of the policy coming while the labeler works.
                 let clips_waiting = env.recording.as_ref().map(|r| r.finished.len()).unwrap_or(0);
                 if clips_waiting < 64 {
-                    // Before the first reward model, uniform random torques: the initial
-                    // policy's small noise made every initial clip alike (all falling the
-                    // same way), and a reward model learned from them rewarded how it fell.
-                    let random = env.learned.is_none();
+                    // The initial policy's small noise makes its clips alike; random torques
+                    // vary them more, where the run asks for that.
+                    let random = env.learned.is_none() && self.config.initial_clips == InitialClips::Random;
                     for _ in 0..32 {
                         let actions = if random {
                             let n = env.num_envs() * env.action_dim();

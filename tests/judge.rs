@@ -138,13 +138,18 @@ fn handwritten_reward_pays_for_backward_turn_and_punishes_falls() {
     assert!(ret(&flip) > ret(&stand(flip.len(), 0.0)));
     assert!(ret(&flip) > ret(&forward));
     assert!(ret(&stand(100, 0.0)) > ret(&fall()[..100]));
-    // One flip at a time: turning on without landing upright earns nothing more, and a
-    // second flip pays once the first has landed.
-    let tumble = |turns: f32| cat(&[stand(20, 0.0), self::flip(0.0, turns * TAU)]);
-    assert!((ret(&tumble(3.0)) - ret(&tumble(1.0))).abs() < 0.5, "tumbling {} vs one turn {}", ret(&tumble(3.0)), ret(&tumble(1.0)));
+    // A flip that lands upright earns the landing bonus that the same turn ending on the
+    // torso does not, and each landed flip earns it again.
+    let bonus = |t: &[StepInfo], other: &[StepInfo]| ret(t) - ret(other);
+    let crash = cat(&[stand(20, 0.0), self::flip(0.0, TAU)[..70].to_vec(), vec![step(TAU, TORSO, 0.3); 11]]);
+    assert!(bonus(&flip[..crash.len()], &crash) > w.landing, "landing {}", bonus(&flip[..crash.len()], &crash));
     let two = cat(&[stand(20, 0.0), self::flip(0.0, TAU), self::flip(TAU, TAU)]);
-    let double = cat(&[stand(30, 0.0), self::flip(0.0, 2.0 * TAU), stand(60, 2.0 * TAU)]);
-    assert!(ret(&two) > ret(&double) + 3.0 * TAU, "two flips {} vs one double turn {}", ret(&two), ret(&double));
+    let one = cat(&[stand(20, 0.0), self::flip(0.0, TAU), stand(71, TAU)]);
+    assert!(ret(&two) > ret(&one) + w.landing + 4.0 * TAU - 1.0, "two {} one {}", ret(&two), ret(&one));
+    // A turn that touched the ground with the torso on its way earns no landing bonus.
+    let mut rolled = flip.clone();
+    rolled[50].contacts = TORSO;
+    assert!(ret(&flip) - ret(&rolled) > w.landing, "clean {} rolled {}", ret(&flip), ret(&rolled));
 }
 
 #[test]

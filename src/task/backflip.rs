@@ -125,21 +125,27 @@ impl BackflipJudge {
 /// The hand-written per-step backflip reward: what an engineer would write in an afternoon.
 /// Every weight is a field, saved with the run.
 ///
-/// Its first version paid for every radian of backward turn; PPO found that tumbling (seven to
-/// nine low, fast turns an episode, rarely landing) beat flipping (README, "Measured"). So the
-/// turn now pays for one flip at a time: only the turn within a full turn of the last moment
-/// the hopper stood upright on its foot earns, and landing upright re-arms it.
+/// Its first version paid only per radian of backward turn; PPO learned to tumble (seven to
+/// nine low, fast turns an episode, rarely landing). Paying for one turn per upright landing
+/// instead made it stand still. A bonus for each full turn that ends upright on the foot gave
+/// flips, until PPO found that tumbling with a moment upright between turns earned it too; so
+/// the bonus now needs a clean turn: nothing but the foot on the ground since the hopper last
+/// stood upright (README, "Measured").
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(default)]
 pub struct HandwrittenBackflipReward {
-    /// Per radian of backward torso turn this step, within one full turn of the last upright
-    /// stance (a forward turn there costs the same, so rocking back and forth earns nothing).
+    /// Per radian of backward torso turn this step (a forward turn costs the same, so rocking
+    /// back and forth earns nothing).
     pub turn: f32,
     /// Per metre of torso height above standing, per step, while airborne or on the foot:
     /// a flip needs height to fit the turn in.
     pub height: f32,
     /// Per step standing on the foot with the torso within 30 degrees of upright: landing.
     pub upright: f32,
+    /// Once, on landing upright on the foot after at least the judge's minimum turn since the
+    /// hopper last stood upright, with nothing but the foot on the ground in between: a
+    /// finished flip.
+    pub landing: f32,
     /// Per step with any body other than the foot on the ground (a fall, a roll).
     pub fallen: f32,
     /// Times the squared action norm.
@@ -148,38 +154,42 @@ pub struct HandwrittenBackflipReward {
 
 impl Default for HandwrittenBackflipReward {
     fn default() -> Self {
-        HandwrittenBackflipReward { turn: 4.0, height: 1.0, upright: 0.1, fallen: 0.5, control: 1e-3 }
+        HandwrittenBackflipReward { turn: 4.0, height: 1.0, upright: 0.1, landing: 10.0, fallen: 0.5, control: 1e-3 }
     }
 }
 
 /// What the hand-written reward remembers within an episode: the torso's unwrapped pitch the
-/// last time it stood upright on its foot (the start of the flip that the turn pays for).
+/// last time it stood upright on its foot (where the flip in progress started), and whether
+/// anything but the foot has touched the ground since.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FlipCredit {
-    pub armed_at: f32,
+    pub upright_at: f32,
+    pub clean: bool,
 }
 
 impl FlipCredit {
     /// At the start of an episode.
     pub fn new(start: &StepInfo) -> FlipCredit {
-        FlipCredit { armed_at: start.pitch }
+        FlipCredit { upright_at: start.pitch, clean: true }
     }
 }
 
 impl HandwrittenBackflipReward {
     pub fn reward(&self, judge: &BackflipJudge, credit: &mut FlipCredit, prev: &StepInfo, now: &StepInfo, action: &[f32]) -> f32 {
-        let full = std::f32::consts::TAU;
-        let progress = |p: f32| (p - credit.armed_at).clamp(0.0, full);
-        let mut r = self.turn * (progress(now.pitch) - progress(prev.pitch));
+        let mut r = self.turn * (now.pitch - prev.pitch);
         let down = now.contacts & judge.body_mask != 0;
         if down {
             r -= self.fallen;
+            credit.clean = false;
         } else {
             r += self.height * (now.z - judge.stand_height).max(0.0);
             let on_foot = now.contacts & judge.foot_mask != 0;
             if on_foot && wrap_angle(now.pitch).abs() <= judge.upright_deg.to_radians() {
                 r += self.upright;
-                credit.armed_at = now.pitch;
+                if credit.clean && now.pitch - credit.upright_at >= judge.min_turn_deg.to_radians() {
+                    r += self.landing;
+                }
+                *credit = FlipCredit::new(now);
             }
         }
         r - self.control * action.iter().map(|a| a * a).sum::<f32>()
