@@ -479,6 +479,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             ppo,
             checkpoint_every: args.checkpoint_every.max(1),
             prefs,
+            handwritten: Default::default(),
         };
         if human {
             let scene = config.scene.clone();

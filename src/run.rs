@@ -37,6 +37,10 @@ pub struct RunConfig {
     /// Learning from preferences (`--labeler`): None trains on `reward`.
     #[serde(default)]
     pub prefs: Option<crate::pipeline::PrefConfig>,
+    /// The hand-written reward's weights, so that a resumed run keeps the reward it started
+    /// with (runs from before this field have the defaults of their time, not recorded).
+    #[serde(default)]
+    pub handwritten: crate::task::HandwrittenBackflipReward,
 }
 
 #[derive(Debug)]

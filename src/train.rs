@@ -63,6 +63,7 @@ pub fn train(path: PathBuf, config: Option<RunConfig>, mut opts: TrainOptions) -
     // A resumed run starts fresh episodes, seeded by where it resumes.
     let env_seed = config.seed.wrapping_add(ppo.iteration.wrapping_mul(0x9E37_79B9));
     let mut env = HopperEnv::new(scene.clone(), config.reward, config.ppo.num_envs, env_seed)?;
+    env.task.handwritten = config.handwritten.clone();
     let batch = config.ppo.batch_size() as u64;
     let total_iterations = config.total_steps.div_ceil(batch);
     let mut history = run.read_metrics()?;

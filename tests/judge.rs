@@ -146,10 +146,21 @@ fn handwritten_reward_pays_for_backward_turn_and_punishes_falls() {
     let two = cat(&[stand(20, 0.0), self::flip(0.0, TAU), self::flip(TAU, TAU)]);
     let one = cat(&[stand(20, 0.0), self::flip(0.0, TAU), stand(71, TAU)]);
     assert!(ret(&two) > ret(&one) + w.landing + 4.0 * TAU - 1.0, "two {} one {}", ret(&two), ret(&one));
-    // A turn that touched the ground with the torso on its way earns no landing bonus.
+    // With `landing_needs_clean_turn`, a turn that touched the ground with the torso on its
+    // way earns no landing bonus; without it, it does.
     let mut rolled = flip.clone();
     rolled[50].contacts = TORSO;
-    assert!(ret(&flip) - ret(&rolled) > w.landing, "clean {} rolled {}", ret(&flip), ret(&rolled));
+    let with = |clean: bool| {
+        let w = HandwrittenBackflipReward { landing_needs_clean_turn: clean, ..w.clone() };
+        let ret = |t: &[StepInfo]| {
+            let mut credit = FlipCredit::new(&t[0]);
+            t.windows(2).map(|p| w.reward(&j, &mut credit, &p[0], &p[1], &[0.0; 3])).sum::<f32>()
+        };
+        ret(&flip) - ret(&rolled)
+    };
+    // The touch itself costs the same either way (the fall penalty, that step's height term).
+    assert!(with(true) > w.landing, "clean turn needed: {}", with(true));
+    assert!((with(true) - with(false) - w.landing).abs() < 1e-3, "needed {} vs not {}", with(true), with(false));
 }
 
 #[test]

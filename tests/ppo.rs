@@ -186,6 +186,7 @@ fn small_run_config(seed: u64, total_steps: u64) -> RunConfig {
         ppo: small_config(),
         checkpoint_every: 1,
         prefs: None,
+        handwritten: Default::default(),
     }
 }
 
