@@ -103,3 +103,13 @@ fn cli_reports_a_bad_scene_in_one_line_without_panicking() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!dir.join("out").exists(), "nothing written for a bad scene");
 }
+
+#[test]
+fn a_body_friction_is_optional_and_checked() {
+    let foot = "is_foot: true, friction: 2.0)";
+    assert!(GOOD.contains(foot), "the scene sets the foot's own friction");
+    let scene = parse(GOOD).unwrap();
+    assert_eq!(scene.bodies.iter().map(|b| b.friction).collect::<Vec<_>>(), [None, None, None, Some(2.0)]);
+    assert!(parse(&GOOD.replace(foot, "is_foot: true)")).unwrap().bodies[3].friction.is_none());
+    invalid(&GOOD.replace(foot, "is_foot: true, friction: -1.0)"), "body 'foot': friction must be non-negative");
+}
