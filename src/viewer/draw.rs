@@ -30,6 +30,10 @@ struct BodyPart {
 #[derive(Component)]
 struct HudText;
 
+/// The ground: a rectangle from the horizon down, behind the hoppers.
+#[derive(Component)]
+struct Ground;
+
 #[derive(Component)]
 struct FlashText;
 
@@ -61,9 +65,23 @@ fn setup(
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
     // No multisampling, shadow maps or tonemapping: the viewer must run on software rendering
-    // (llvmpipe), where every full-screen pass counts (README, "Measured").
+    // (llvmpipe), where every covered pixel counts (README, "Measured").
+    //
+    // The ground is not a 3D plane: under llvmpipe a plane with bevy's standard material over
+    // the lower half of the window cost more than everything else together (2 against 11
+    // frames/s in one sitting). A flat UI rectangle below the horizon, drawn by a 2D camera
+    // before the 3D one, looks the same from this side-on camera; the grid is drawn on it.
+    let backdrop = commands.spawn((Camera2d, Camera { order: 0, ..default() }, Msaa::Off)).id();
+    commands.spawn((
+        Ground,
+        UiTargetCamera(backdrop),
+        Node { position_type: PositionType::Absolute, left: px(0), right: px(0), top: percent(50), bottom: px(0), ..default() },
+        BackgroundColor(Color::srgb(0.32, 0.36, 0.3)),
+    ));
     commands.spawn((
         Camera3d::default(),
+        Camera { order: 1, clear_color: ClearColorConfig::None, ..default() },
+        IsDefaultUiCamera,
         Msaa::Off,
         bevy::core_pipeline::tonemapping::Tonemapping::None,
         Transform::from_xyz(0.0, 1.2, 4.5).looking_at(Vec3::new(0.0, 0.9, 0.0), Vec3::Y),
@@ -71,10 +89,6 @@ fn setup(
     commands.spawn((
         DirectionalLight { shadow_maps_enabled: false, illuminance: 9000.0, ..default() },
         Transform::from_xyz(3.0, 8.0, 5.0).looking_at(Vec3::ZERO, Vec3::Y),
-    ));
-    commands.spawn((
-        Mesh3d(meshes.add(Plane3d::default().mesh().size(200.0, 20.0))),
-        MeshMaterial3d(materials.add(Color::srgb(0.32, 0.36, 0.3))),
     ));
     for slot in 0..2 {
         let material = materials.add(StandardMaterial { base_color: COLORS[slot], perceptual_roughness: 0.6, ..default() });
@@ -224,6 +238,19 @@ fn follow(session: Res<LabelSession>, parts: Query<(&BodyPart, &Transform), With
     cam.look_at(center, Vec3::Y);
 }
 
+/// Puts the ground's top edge on the horizon: where a point far ahead on the ground appears.
+fn horizon(camera: Query<(&Camera, &GlobalTransform), With<Camera3d>>, mut ground: Query<&mut Node, With<Ground>>) {
+    let (Ok((camera, transform)), Ok(mut node)) = (camera.single(), ground.single_mut()) else { return };
+    let ahead = transform.forward().as_vec3() * Vec3::new(1.0, 0.0, 1.0);
+    let far = transform.translation() * Vec3::new(1.0, 0.0, 1.0) + ahead.normalize_or(Vec3::NEG_Z) * 1000.0;
+    if let Ok(at) = camera.world_to_viewport(transform, far) {
+        let top = px(at.y.max(0.0).round());
+        if node.top != top {
+            node.top = top;
+        }
+    }
+}
+
 fn hud(
     session: Res<LabelSession>,
     diagnostics: Res<DiagnosticsStore>,
@@ -293,6 +320,6 @@ impl Plugin for ViewerDrawPlugin {
         app.add_plugins(FrameTimeDiagnosticsPlugin::default())
             .insert_resource(ClearColor(Color::srgb(0.62, 0.72, 0.82)))
             .add_systems(Startup, setup)
-            .add_systems(Update, (update_bodies, follow, trails, ground_grid, hud).chain().after(super::input::poll));
+            .add_systems(Update, (update_bodies, follow, horizon, trails, ground_grid, hud).chain().after(super::input::poll));
     }
 }

@@ -34,10 +34,18 @@ WIN=$(xdotool search --name "backflip" | head -1)
 sleep 3
 # Keys go through XTEST to the focused window (winit ignores synthetic --window events).
 xdotool windowfocus "$WIN" 2>/dev/null
+# Each key answers the query on screen; on a loaded machine the next query can take a while to
+# appear (a key with no query showing does nothing), so a key is pressed again until its answer
+# is in the store, waiting 5 s each time (the answer is appended within milliseconds).
+answers() { local n; n=$(grep -c '"type":"comparison"' "$RUN/comparisons.jsonl" 2>/dev/null); echo "${n:-0}"; }
 for key in Left Right Up; do
-    xdotool key "$key" 2>/dev/null
-    sleep 2
+    before=$(answers)
+    for _ in 1 2 3 4 5 6; do
+        xdotool key "$key" 2>/dev/null
+        for _ in $(seq 1 10); do [ "$(answers)" -gt "$before" ] && break 2; sleep 0.5; done
+    done
 done
+sleep 1
 import -window root "$WORK/shot.png"
 xdotool key Escape 2>/dev/null || true
 for _ in $(seq 1 60); do kill -0 $APP 2>/dev/null || break; sleep 0.5; done
