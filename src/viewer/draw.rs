@@ -3,8 +3,11 @@
 
 use std::f32::consts::FRAC_PI_2;
 
+use bevy::asset::embedded_asset;
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
+use bevy::render::render_resource::AsBindGroup;
+use bevy::shader::ShaderRef;
 use bevy::text::FontSize;
 
 use super::input::ActionButton;
@@ -20,6 +23,19 @@ pub struct ViewerScene(pub Scene);
 /// Where on screen each clip's hopper stands, left and right, in metres.
 const LANE: [f32; 2] = [-1.3, 1.3];
 const COLORS: [Color; 2] = [Color::srgb(0.85, 0.45, 0.25), Color::srgb(0.25, 0.55, 0.85)];
+
+/// A base colour lit by one fixed light (src/viewer/flat.wgsl): the hoppers' material.
+#[derive(Asset, TypePath, AsBindGroup, Clone)]
+struct FlatMaterial {
+    #[uniform(0)]
+    color: LinearRgba,
+}
+
+impl Material for FlatMaterial {
+    fn fragment_shader() -> ShaderRef {
+        "embedded://backflip/viewer/flat.wgsl".into()
+    }
+}
 
 #[derive(Component)]
 struct BodyPart {
@@ -62,7 +78,7 @@ fn setup(
     mut commands: Commands,
     scene: Res<ViewerScene>,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut materials: ResMut<Assets<FlatMaterial>>,
 ) {
     // No multisampling, shadow maps or tonemapping: the viewer must run on software rendering
     // (llvmpipe), where every covered pixel counts (README, "Measured").
@@ -86,12 +102,8 @@ fn setup(
         bevy::core_pipeline::tonemapping::Tonemapping::None,
         Transform::from_xyz(0.0, 1.2, 4.5).looking_at(Vec3::new(0.0, 0.9, 0.0), Vec3::Y),
     ));
-    commands.spawn((
-        DirectionalLight { shadow_maps_enabled: false, illuminance: 9000.0, ..default() },
-        Transform::from_xyz(3.0, 8.0, 5.0).looking_at(Vec3::ZERO, Vec3::Y),
-    ));
     for slot in 0..2 {
-        let material = materials.add(StandardMaterial { base_color: COLORS[slot], perceptual_roughness: 0.6, ..default() });
+        let material = materials.add(FlatMaterial { color: COLORS[slot].into() });
         for (body, spec) in scene.0.bodies.iter().enumerate() {
             // The capsule's axis, in the body's own frame, from its end points.
             let c = [(spec.from[0] + spec.to[0]) / 2.0, (spec.from[1] + spec.to[1]) / 2.0];
@@ -317,7 +329,8 @@ pub struct ViewerDrawPlugin;
 
 impl Plugin for ViewerDrawPlugin {
     fn build(&self, app: &mut App) {
-        app.add_plugins(FrameTimeDiagnosticsPlugin::default())
+        embedded_asset!(app, "flat.wgsl");
+        app.add_plugins((FrameTimeDiagnosticsPlugin::default(), MaterialPlugin::<FlatMaterial>::default()))
             .insert_resource(ClearColor(Color::srgb(0.62, 0.72, 0.82)))
             .add_systems(Startup, setup)
             .add_systems(Update, (update_bodies, follow, horizon, trails, ground_grid, hud).chain().after(super::input::poll));
