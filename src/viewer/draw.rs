@@ -224,12 +224,14 @@ fn trails(session: Res<LabelSession>, scene: Res<ViewerScene>, mut gizmos: Gizmo
     }
 }
 
+/// Lines a metre apart, 30 m wide and 8 m deep, kept under the camera. Each line is a strip of
+/// pixels to shade in software, so they are no denser than motion needs to read.
 fn ground_grid(mut gizmos: Gizmos, camera: Query<&Transform, With<Camera3d>>) {
-    let x = camera.single().map(|t| (t.translation.x / 0.5).round() * 0.5).unwrap_or(0.0);
+    let x = camera.single().map(|t| t.translation.x.round()).unwrap_or(0.0);
     gizmos.grid(
         Isometry3d::new(Vec3::new(x, 0.002, 0.0), Quat::from_rotation_x(-FRAC_PI_2)),
-        UVec2::new(60, 16),
-        Vec2::splat(0.5),
+        UVec2::new(30, 8),
+        Vec2::splat(1.0),
         Color::srgba(0.9, 0.9, 0.9, 0.35),
     );
 }
