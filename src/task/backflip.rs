@@ -128,7 +128,7 @@ impl BackflipJudge {
 /// Its first version paid only per radian of backward turn; PPO learned to tumble (seven to
 /// nine low, fast turns an episode, rarely landing). Paying for one turn per upright landing
 /// instead made it stand still. A bonus for each full turn that ends upright on the foot gave
-/// chained high flips (eval success 0.40 at 10M steps, seed 1; seed 2 stood still); asking that
+/// chained high flips (eval success 0.40 at 10M steps, seed 1; seeds 2 and 3 none); asking that
 /// nothing but the foot touch the ground during the turn (`landing_needs_clean_turn`) did worse
 /// (0.05), so it is off (README, "Measured").
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
