@@ -125,14 +125,17 @@ fn the_score_orders_trajectories_as_a_person_would() {
     assert!(one > low, "a higher flip {one} > a lower one {low}");
 }
 
+/// The hand-written reward summed over a trajectory, from a fresh episode's memory.
+fn episode_return(w: &HandwrittenBackflipReward, j: &BackflipJudge, t: &[StepInfo]) -> f32 {
+    let mut credit = FlipCredit::new(&t[0]);
+    t.windows(2).map(|p| w.reward(j, &mut credit, &p[0], &p[1], &[0.0; 3])).sum()
+}
+
 #[test]
 fn handwritten_reward_pays_for_backward_turn_and_punishes_falls() {
     let j = judge();
     let w = HandwrittenBackflipReward::default();
-    let ret = |t: &[StepInfo]| {
-        let mut credit = FlipCredit::new(&t[0]);
-        t.windows(2).map(|p| w.reward(&j, &mut credit, &p[0], &p[1], &[0.0; 3])).sum::<f32>()
-    };
+    let ret = |t: &[StepInfo]| episode_return(&w, &j, t);
     let flip = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(60, TAU)]);
     let forward = cat(&[stand(20, 0.0), self::flip(0.0, -TAU), stand(60, -TAU)]);
     assert!(ret(&flip) > ret(&stand(flip.len(), 0.0)));
@@ -152,11 +155,7 @@ fn handwritten_reward_pays_for_backward_turn_and_punishes_falls() {
     rolled[50].contacts = TORSO;
     let with = |clean: bool| {
         let w = HandwrittenBackflipReward { landing_needs_clean_turn: clean, ..w.clone() };
-        let ret = |t: &[StepInfo]| {
-            let mut credit = FlipCredit::new(&t[0]);
-            t.windows(2).map(|p| w.reward(&j, &mut credit, &p[0], &p[1], &[0.0; 3])).sum::<f32>()
-        };
-        ret(&flip) - ret(&rolled)
+        episode_return(&w, &j, &flip) - episode_return(&w, &j, &rolled)
     };
     // The touch itself costs the same either way (the fall penalty, that step's height term).
     assert!(with(true) > w.landing, "clean turn needed: {}", with(true));

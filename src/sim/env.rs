@@ -36,8 +36,6 @@ pub enum SimError {
 pub struct Env {
     scene: Arc<Scene>,
     world: HopperWorld,
-    /// Parent and child body of each joint, in scene order.
-    joint_bodies: Vec<(usize, usize)>,
     steps: usize,
     info: StepInfo,
 }
@@ -45,12 +43,7 @@ pub struct Env {
 impl Env {
     pub fn new(scene: Arc<Scene>) -> Env {
         let world = HopperWorld::build(&scene, RootOffset::default());
-        let joint_bodies = scene
-            .joints
-            .iter()
-            .map(|j| (scene.body_index(&j.parent).unwrap(), scene.body_index(&j.child).unwrap()))
-            .collect();
-        let mut env = Env { scene, world, joint_bodies, steps: 0, info: StepInfo::default() };
+        let mut env = Env { scene, world, steps: 0, info: StepInfo::default() };
         env.info = env.measure(0.0, 0.0);
         env
     }
@@ -89,23 +82,14 @@ impl Env {
     /// Applies `action` (clamped to [-1, 1]) for one control step. Returns the observation and
     /// whether the episode has reached its length (then call `reset`).
     pub fn step(&mut self, action: &[f32]) -> Result<(Vec<f32>, bool), SimError> {
-        let want = self.joint_bodies.len();
+        let want = self.scene.joints.len();
         if action.len() != want {
             return Err(SimError::ActionLength { got: action.len(), want });
         }
         if let Some((index, &value)) = action.iter().enumerate().find(|(_, a)| !a.is_finite()) {
             return Err(SimError::NonFiniteAction { index, value });
         }
-        let phys = &mut self.world.physics;
-        for &h in &self.world.bodies {
-            phys.bodies[h].reset_torques(false);
-        }
-        for (k, (&(parent, child), spec)) in self.joint_bodies.iter().zip(&self.scene.joints).enumerate() {
-            // Torque about the joint axis (-y) on the child, its reaction on the parent.
-            let torque = Vector::new(0.0, -spec.gear * action[k].clamp(-1.0, 1.0), 0.0);
-            phys.bodies[self.world.bodies[child]].add_torque(torque, false);
-            phys.bodies[self.world.bodies[parent]].add_torque(-torque, false);
-        }
+        self.world.set_joint_torques(action);
         let x_before = self.info.x;
         let mut pitch = self.info.pitch;
         for _ in 0..self.scene.timing.substeps {
@@ -146,29 +130,22 @@ impl Env {
         obs.push(root.translation().z);
         obs.push(self.info.pitch.sin());
         obs.push(self.info.pitch.cos());
-        for &(p, c) in &self.joint_bodies {
-            obs.push(self.joint_angle(p, c));
+        for k in 0..self.scene.joints.len() {
+            obs.push(self.world.joint_angle(k));
         }
         let v = root.linvel();
         obs.push(v.x.clamp(-clip, clip));
         obs.push(v.z.clamp(-clip, clip));
         obs.push((-root.angvel().y).clamp(-clip, clip));
-        for k in 0..self.joint_bodies.len() {
+        for k in 0..self.scene.joints.len() {
             obs.push(self.world.joint_rate(k).clamp(-clip, clip));
         }
         obs
     }
 
-    /// Angle of a hinge (about -y), child relative to parent.
-    pub fn joint_angle(&self, parent: usize, child: usize) -> f32 {
-        let b = &self.world.physics.bodies;
-        let h = &self.world.bodies;
-        wrap_angle(pitch_of(b[h[child]].rotation()) - pitch_of(b[h[parent]].rotation()))
-    }
-
     /// Angles of every joint, in scene order.
     pub fn joint_angles(&self) -> Vec<f32> {
-        self.joint_bodies.iter().map(|&(p, c)| self.joint_angle(p, c)).collect()
+        (0..self.scene.joints.len()).map(|k| self.world.joint_angle(k)).collect()
     }
 
     pub fn poses(&self) -> Vec<BodyPose> {

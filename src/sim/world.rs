@@ -43,6 +43,7 @@ struct Hinge {
     handle: ImpulseJointHandle,
     parent: usize,
     child: usize,
+    gear: f32,
     damping: f32,
     armature: f32,
 }
@@ -133,9 +134,30 @@ impl HopperWorld {
             }
             let joint = joint.build();
             let handle = physics.insert_impulse_joint(bodies[parent], bodies[child], joint);
-            joints.push(Hinge { handle, parent, child, damping: j.damping, armature: j.armature });
+            joints.push(Hinge { handle, parent, child, gear: j.gear, damping: j.damping, armature: j.armature });
         }
         HopperWorld { physics, bodies, colliders, ground, joints }
+    }
+
+    /// Sets each hinge's motor torque for the next step: gear times its action, clamped to
+    /// [-1, 1], about the axis (-y) on the child and its reaction on the parent.
+    pub fn set_joint_torques(&mut self, action: &[f32]) {
+        let b = &mut self.physics.bodies;
+        for &h in &self.bodies {
+            b[h].reset_torques(false);
+        }
+        for (j, a) in self.joints.iter().zip(action) {
+            let torque = Vector::new(0.0, -j.gear * a.clamp(-1.0, 1.0), 0.0);
+            b[self.bodies[j.child]].add_torque(torque, false);
+            b[self.bodies[j.parent]].add_torque(-torque, false);
+        }
+    }
+
+    /// Angle of hinge `k` (about -y), child relative to parent, in (-pi, pi].
+    pub fn joint_angle(&self, k: usize) -> f32 {
+        let b = &self.physics.bodies;
+        let j = &self.joints[k];
+        crate::sim::wrap_angle(pitch_of(b[self.bodies[j.child]].rotation()) - pitch_of(b[self.bodies[j.parent]].rotation()))
     }
 
     /// Rate of hinge `k` (about -y), child relative to parent, rad/s.

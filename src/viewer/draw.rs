@@ -102,8 +102,8 @@ fn setup(
         bevy::core_pipeline::tonemapping::Tonemapping::None,
         Transform::from_xyz(0.0, 1.2, 4.5).looking_at(Vec3::new(0.0, 0.9, 0.0), Vec3::Y),
     ));
-    for slot in 0..2 {
-        let material = materials.add(FlatMaterial { color: COLORS[slot].into() });
+    for (slot, color) in COLORS.into_iter().enumerate() {
+        let material = materials.add(FlatMaterial { color: color.into() });
         for (body, spec) in scene.0.bodies.iter().enumerate() {
             // The capsule's axis, in the body's own frame, from its end points.
             let c = [(spec.from[0] + spec.to[0]) / 2.0, (spec.from[1] + spec.to[1]) / 2.0];
