@@ -11,7 +11,8 @@ steps. Prints one JSON object.
 
 With `--ankle-response` it prints instead the ankle's rate after 1 and 4 control steps of
 action 0.3 on the ankle, floating without gravity: the reference of the armature test in
-tests/sim.rs.
+tests/sim.rs. With `--knee-response`, the knee, ankle and torso pitch rates after 10 control
+steps of action -0.3 on the knee, floating without gravity (the joint-coupling test there).
 """
 import json
 import re
@@ -80,12 +81,26 @@ def ankle_response(xml):
     print(json.dumps({"peer": "mujoco " + mujoco.__version__, **rates}))
 
 
+def knee_response(xml):
+    model = mujoco.MjModel.from_xml_string(xml.replace("<option ", '<option gravity="0 0 0" '))
+    data = mujoco.MjData(model)
+    data.qpos[1] = 1.0  # lifted clear of the ground
+    for _ in range(10):
+        data.ctrl[:] = [0.0, -0.3, 0.0]
+        mujoco.mj_step(model, data, nstep=4)
+    # Our pitch turns about -y; MuJoCo's root hinge turns about +y.
+    print(json.dumps({"peer": "mujoco " + mujoco.__version__, "knee_rate": data.qvel[4], "ankle_rate": data.qvel[5],
+                      "pitch_rate": -data.qvel[2]}))
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     scene = args[0] if args else "scenes/hopper-backflip.ron"
     steps = int(args[1]) if len(args) > 1 else 100_000
     if "--ankle-response" in sys.argv:
         return ankle_response(mjcf_from_scene(scene))
+    if "--knee-response" in sys.argv:
+        return knee_response(mjcf_from_scene(scene))
     model = mujoco.MjModel.from_xml_string(mjcf_from_scene(scene))
     data = mujoco.MjData(model)
     controls = np.random.default_rng(1).uniform(-1.0, 1.0, size=(steps, model.nu))

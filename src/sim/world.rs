@@ -64,6 +64,7 @@ impl HopperWorld {
         physics.gravity = Vector::new(0.0, 0.0, scene.physics.gravity);
         physics.integration_parameters.dt = scene.timing.timestep;
         physics.integration_parameters.num_solver_iterations = scene.physics.solver_iterations;
+        physics.integration_parameters.num_internal_pgs_iterations = scene.physics.joint_iterations;
 
         let ground = physics.insert_collider(
             ColliderBuilder::halfspace(rapier3d::na::Unit::new_unchecked(Vector::Z))
