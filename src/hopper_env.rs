@@ -130,7 +130,16 @@ impl PpoEnv for HopperEnv {
         let n = if recording { self.venv.len() } else { 0 };
         let seeds: Vec<u64> = (0..n).map(|e| self.venv.current_seed(e)).collect();
         let episode_steps: Vec<usize> = (0..n).map(|e| self.venv.env(e).steps()).collect();
-        let step = self.venv.step(actions)?;
+        let mut step = self.venv.step(actions)?;
+        // A fall that ends the episode (`terminate_when_unhealthy`): done, with no final
+        // observation, so PPO bootstraps nothing after it.
+        for e in 0..step.infos.len() {
+            if !step.done[e] && self.task.ends_episode(&step.infos[e]) {
+                step.done[e] = true;
+                let first = self.venv.restart(e);
+                step.obs[e * od..(e + 1) * od].copy_from_slice(first);
+            }
+        }
         let learned = match (&self.reward, &self.learned) {
             (RewardKind::Learned, Some(model)) => {
                 let rows: Vec<f32> = (0..step.infos.len())

@@ -163,6 +163,10 @@ struct TrainArgs {
     /// What the initial comparisons (before RL) are asked about.
     #[arg(long, value_enum, default_value = "policy")]
     initial_clips: backflip::pipeline::InitialClips,
+    /// Hop forward, true reward: end a training episode when the Hopper falls (stops being
+    /// healthy), as the standard benchmark does. Evaluation still plays whole episodes.
+    #[arg(long)]
+    terminate_when_unhealthy: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -480,6 +484,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             checkpoint_every: args.checkpoint_every.max(1),
             prefs,
             handwritten: Default::default(),
+            terminate_when_unhealthy: args.terminate_when_unhealthy,
         };
         if human {
             let scene = config.scene.clone();

@@ -41,6 +41,12 @@ pub struct RunConfig {
     /// with (runs from before this field have the defaults of their time, not recorded).
     #[serde(default)]
     pub handwritten: crate::task::HandwrittenBackflipReward,
+    /// Hop forward on the true reward only: end a training episode when the Hopper stops being
+    /// healthy, as the standard benchmark (and CleanRL's figure) does. Off by default: the
+    /// experiment has no early termination (../shared/DESIGN.md), and evaluation always plays
+    /// whole episodes.
+    #[serde(default)]
+    pub terminate_when_unhealthy: bool,
 }
 
 #[derive(Debug)]

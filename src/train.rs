@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use rand::{RngExt, SeedableRng};
 
-use crate::hopper_env::{EpisodeStats, HopperEnv, Recording};
+use crate::hopper_env::{EpisodeStats, HopperEnv, Recording, RewardKind};
 use crate::oracle::Teacher;
 use crate::pipeline::{ClipRecorder, InitialClips, OracleLabeler, PrefConfig, StageSetup, TrainerEvent};
 use crate::prefs::ComparisonStore;
@@ -43,6 +43,9 @@ pub fn train(path: PathBuf, config: Option<RunConfig>, mut opts: TrainOptions) -
     let (run, config, mut ppo) = match config {
         Some(config) => {
             crate::hopper_env::check_reward(&config.scene, config.reward)?;
+            if config.terminate_when_unhealthy && (config.scene.task != TaskKind::HopForward || config.reward != RewardKind::True) {
+                anyhow::bail!("--terminate-when-unhealthy is for hop forward on its true reward (--reward true)");
+            }
             let run = RunDir::create(&path, &config)?;
             let device = config.device.device()?;
             let ppo = Ppo::new(config.ppo.clone(), config.scene.obs_dim(), config.scene.action_dim(), &device, config.seed);
@@ -64,6 +67,7 @@ pub fn train(path: PathBuf, config: Option<RunConfig>, mut opts: TrainOptions) -
     let env_seed = config.seed.wrapping_add(ppo.iteration.wrapping_mul(0x9E37_79B9));
     let mut env = HopperEnv::new(scene.clone(), config.reward, config.ppo.num_envs, env_seed)?;
     env.task.handwritten = config.handwritten.clone();
+    env.task.terminate_when_unhealthy = config.terminate_when_unhealthy;
     let batch = config.ppo.batch_size() as u64;
     let total_iterations = config.total_steps.div_ceil(batch);
     let mut history = run.read_metrics()?;

@@ -187,6 +187,7 @@ fn small_run_config(seed: u64, total_steps: u64) -> RunConfig {
         checkpoint_every: 1,
         prefs: None,
         handwritten: Default::default(),
+        terminate_when_unhealthy: false,
     }
 }
 
@@ -221,4 +222,32 @@ fn metrics_of_runs_older_than_the_preference_columns_still_read() {
     let rows = run.read_metrics().unwrap();
     assert_eq!(rows[0].global_step, 4096);
     assert_eq!(rows[0].comparisons, None);
+}
+
+/// With `terminate_when_unhealthy` a hop-forward episode ends at a fall: done, with no final
+/// observation (PPO must not bootstrap past a failure), and the next observation starts a new
+/// episode standing. Without it the same fall plays on to the time limit.
+#[test]
+fn a_fall_ends_the_episode_only_when_asked() {
+    let scene = Arc::new(Scene::builtin("hopper-forward").unwrap());
+    let ends_at = |terminate: bool| {
+        let mut env = HopperEnv::new(scene.clone(), RewardKind::True, 2, 5).unwrap();
+        env.task.terminate_when_unhealthy = terminate;
+        // Full hip torque throws the torso back: unhealthy within a second.
+        for t in 0..scene.timing.episode_steps {
+            let step = env.step(&[-1.0, 0.0, 0.0, -1.0, 0.0, 0.0]).unwrap();
+            if step.done[0] {
+                assert!(step.final_obs[0].is_none() || t + 1 == scene.timing.episode_steps);
+                return (t + 1, step.final_obs[0].is_some(), step.obs[0]);
+            }
+        }
+        (usize::MAX, false, 0.0)
+    };
+    let (t, bootstrapped, z) = ends_at(true);
+    assert!(t < 200, "ended at step {t}");
+    assert!(!bootstrapped, "a fall must not be bootstrapped");
+    assert!((z - 1.25).abs() < 0.02, "next episode starts standing, z {z}");
+    let (t, bootstrapped, _) = ends_at(false);
+    assert_eq!(t, scene.timing.episode_steps);
+    assert!(bootstrapped, "the time limit is bootstrapped");
 }

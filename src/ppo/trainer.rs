@@ -31,9 +31,10 @@ pub struct EnvStep {
     pub obs: Vec<f32>,
     /// The training reward of the step just taken, one per environment.
     pub rewards: Vec<f32>,
-    /// The episode ended with this step (time limit: its value is bootstrapped).
+    /// The episode ended with this step: by its time limit (then `final_obs` holds its last
+    /// observation, whose value is bootstrapped) or by failing (no `final_obs`: nothing follows).
     pub done: Vec<bool>,
-    /// The last observation of each episode that ended.
+    /// The last observation of each episode that reached its time limit.
     pub final_obs: Vec<Option<Vec<f32>>>,
 }
 

@@ -91,6 +91,15 @@ impl VecEnv {
         episode_seed(self.base_seed, i, self.slots[i].episode)
     }
 
+    /// Ends environment `i`'s episode now and starts its next one; returns the new first
+    /// observation (also what `observations` gives for it from now on).
+    pub fn restart(&mut self, i: usize) -> &[f32] {
+        let slot = &mut self.slots[i];
+        slot.episode += 1;
+        slot.obs = slot.env.reset(episode_seed(self.base_seed, i, slot.episode));
+        &slot.obs
+    }
+
     /// Steps every environment with its slice of `actions` (`len() * action_dim`), in parallel.
     pub fn step(&mut self, actions: &[f32]) -> Result<VecStep, SimError> {
         let n = self.slots.len();

@@ -2,9 +2,12 @@
 
 use crate::sim::{StepInfo, wrap_angle};
 
-/// Forward speed, plus 1 while healthy (torso centre above 0.7 m and pitch within 0.2 rad of
-/// upright), minus 1e-3 times the squared action.
+/// Torso centre above 0.7 m and pitch within 0.2 rad of upright: the standard Hopper's "healthy".
+pub fn is_healthy(now: &StepInfo) -> bool {
+    now.z > 0.7 && wrap_angle(now.pitch).abs() < 0.2
+}
+
+/// Forward speed, plus 1 while healthy, minus 1e-3 times the squared action.
 pub fn hop_forward_reward(now: &StepInfo, action: &[f32]) -> f32 {
-    let healthy = now.z > 0.7 && wrap_angle(now.pitch).abs() < 0.2;
-    now.x_velocity + if healthy { 1.0 } else { 0.0 } - 1e-3 * action.iter().map(|a| a * a).sum::<f32>()
+    now.x_velocity + if is_healthy(now) { 1.0 } else { 0.0 } - 1e-3 * action.iter().map(|a| a * a).sum::<f32>()
 }

@@ -4,7 +4,7 @@ pub mod backflip;
 pub mod forward;
 
 pub use backflip::{BackflipJudge, FlipCredit, FlipReport, HandwrittenBackflipReward};
-pub use forward::hop_forward_reward;
+pub use forward::{hop_forward_reward, is_healthy};
 
 use crate::scene::{Scene, TaskKind};
 use crate::sim::StepInfo;
@@ -15,11 +15,19 @@ pub struct Task {
     pub kind: TaskKind,
     pub judge: BackflipJudge,
     pub handwritten: HandwrittenBackflipReward,
+    /// End a hop-forward episode when the Hopper is no longer healthy, as the standard
+    /// benchmark does (off by default: see `RunConfig::terminate_when_unhealthy`).
+    pub terminate_when_unhealthy: bool,
 }
 
 impl Task {
     pub fn for_scene(scene: &Scene) -> Task {
-        Task { kind: scene.task, judge: BackflipJudge::for_scene(scene), handwritten: Default::default() }
+        Task {
+            kind: scene.task,
+            judge: BackflipJudge::for_scene(scene),
+            handwritten: Default::default(),
+            terminate_when_unhealthy: false,
+        }
     }
 
     /// The true per-step reward, where the task has one (hop forward).
@@ -28,6 +36,12 @@ impl Task {
             TaskKind::HopForward => Some(hop_forward_reward(now, action)),
             TaskKind::Backflip => None,
         }
+    }
+
+    /// Whether the episode ends after this step for a reason other than its length: only a
+    /// hop-forward fall, and only with `terminate_when_unhealthy`.
+    pub fn ends_episode(&self, now: &StepInfo) -> bool {
+        self.terminate_when_unhealthy && self.kind == TaskKind::HopForward && !is_healthy(now)
     }
 
     /// How good a clip is, by the task's own measure: the judge's score for the backflip, the
