@@ -1,7 +1,6 @@
 //! Drawing: two hoppers from recorded body poses, a ground with a grid, a trail of the torso,
 //! a camera that frames both, the HUD and the answer buttons.
 
-use std::f32::consts::FRAC_PI_2;
 
 use bevy::asset::embedded_asset;
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
@@ -23,12 +22,27 @@ pub struct ViewerScene(pub Scene);
 /// Where on screen each clip's hopper stands, left and right, in metres.
 const LANE: [f32; 2] = [-1.3, 1.3];
 const COLORS: [Color; 2] = [Color::srgb(0.85, 0.45, 0.25), Color::srgb(0.25, 0.55, 0.85)];
+/// The ground plane reaches far enough that its far edge sits on the horizon, and wide enough
+/// for the longest episode a policy can play (8 s at 10 m/s).
+const GROUND_HALF_WIDTH: f32 = 200.0;
+const GROUND_HALF_DEPTH: f32 = 300.0;
 
-/// A base colour lit by one fixed light (src/viewer/flat.wgsl): the hoppers' material.
+/// A base colour lit by one fixed light (src/viewer/flat.wgsl): the hoppers' and the ground's
+/// material. The ground's grid is drawn by the same shader.
 #[derive(Asset, TypePath, AsBindGroup, Clone)]
 struct FlatMaterial {
     #[uniform(0)]
     color: LinearRgba,
+    /// Grid lines: x the spacing in metres (0: none), y how far from z = 0 they reach, z
+    /// their opacity.
+    #[uniform(1)]
+    grid: Vec4,
+}
+
+impl FlatMaterial {
+    fn plain(color: Color) -> FlatMaterial {
+        FlatMaterial { color: color.into(), grid: Vec4::ZERO }
+    }
 }
 
 impl Material for FlatMaterial {
@@ -45,10 +59,6 @@ struct BodyPart {
 
 #[derive(Component)]
 struct HudText;
-
-/// The ground: a rectangle from the horizon down, behind the hoppers.
-#[derive(Component)]
-struct Ground;
 
 #[derive(Component)]
 struct FlashText;
@@ -80,30 +90,28 @@ fn setup(
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<FlatMaterial>>,
 ) {
-    // No multisampling, shadow maps or tonemapping: the viewer must run on software rendering
-    // (llvmpipe), where every covered pixel counts (README, "Measured").
-    //
-    // The ground is not a 3D plane: under llvmpipe a plane with bevy's standard material over
-    // the lower half of the window cost more than everything else together (2 against 11
-    // frames/s in one sitting). A flat UI rectangle below the horizon, drawn by a 2D camera
-    // before the 3D one, looks the same from this side-on camera; the grid is drawn on it.
-    let backdrop = commands.spawn((Camera2d, Camera { order: 0, ..default() }, Msaa::Off)).id();
-    commands.spawn((
-        Ground,
-        UiTargetCamera(backdrop),
-        Node { position_type: PositionType::Absolute, left: px(0), right: px(0), top: percent(50), bottom: px(0), ..default() },
-        BackgroundColor(Color::srgb(0.32, 0.36, 0.3)),
-    ));
+    // No multisampling, shadow maps or tonemapping, one camera, and the grid drawn by the
+    // ground's own shader rather than as lines: the viewer must run on software rendering
+    // (llvmpipe), where every covered pixel and every pass over the window counts (README,
+    // "The viewer"). bevy's standard material on the ground cost more than everything else
+    // together (2 against 11 frames/s in one sitting).
     commands.spawn((
         Camera3d::default(),
-        Camera { order: 1, clear_color: ClearColorConfig::None, ..default() },
-        IsDefaultUiCamera,
         Msaa::Off,
         bevy::core_pipeline::tonemapping::Tonemapping::None,
         Transform::from_xyz(0.0, 1.2, 4.5).looking_at(Vec3::new(0.0, 0.9, 0.0), Vec3::Y),
     ));
+    commands.spawn((
+        Mesh3d(meshes.add(Plane3d::new(Vec3::Y, Vec2::new(GROUND_HALF_WIDTH, GROUND_HALF_DEPTH)))),
+        // Lines a metre apart, 4 m either side of the hoppers: enough for motion to read.
+        MeshMaterial3d(materials.add(FlatMaterial {
+            color: Color::srgb(0.36, 0.41, 0.34).into(),
+            grid: Vec4::new(1.0, 4.0, 0.35, 0.0),
+        })),
+        Transform::from_xyz(0.0, 0.0, -GROUND_HALF_DEPTH + 10.0),
+    ));
     for (slot, color) in COLORS.into_iter().enumerate() {
-        let material = materials.add(FlatMaterial { color: color.into() });
+        let material = materials.add(FlatMaterial::plain(color));
         for (body, spec) in scene.0.bodies.iter().enumerate() {
             // The capsule's axis, in the body's own frame, from its end points.
             let c = [(spec.from[0] + spec.to[0]) / 2.0, (spec.from[1] + spec.to[1]) / 2.0];
@@ -224,18 +232,6 @@ fn trails(session: Res<LabelSession>, scene: Res<ViewerScene>, mut gizmos: Gizmo
     }
 }
 
-/// Lines a metre apart, 30 m wide and 8 m deep, kept under the camera. Each line is a strip of
-/// pixels to shade in software, so they are no denser than motion needs to read.
-fn ground_grid(mut gizmos: Gizmos, camera: Query<&Transform, With<Camera3d>>) {
-    let x = camera.single().map(|t| t.translation.x.round()).unwrap_or(0.0);
-    gizmos.grid(
-        Isometry3d::new(Vec3::new(x, 0.002, 0.0), Quat::from_rotation_x(-FRAC_PI_2)),
-        UVec2::new(30, 8),
-        Vec2::splat(1.0),
-        Color::srgba(0.9, 0.9, 0.9, 0.35),
-    );
-}
-
 /// Keeps both hoppers in view: the camera looks at their middle from far enough back.
 fn follow(session: Res<LabelSession>, parts: Query<(&BodyPart, &Transform), Without<Camera3d>>, mut camera: Query<&mut Transform, With<Camera3d>>) {
     let torsos: Vec<Vec3> = parts.iter().filter(|(p, _)| p.body == 0 && p.slot < session.clips().len()).map(|(_, t)| t.translation).collect();
@@ -250,19 +246,6 @@ fn follow(session: Res<LabelSession>, parts: Query<(&BodyPart, &Transform), With
     let target = center + Vec3::new(0.0, 0.5, distance);
     cam.translation = cam.translation.lerp(target, 0.1);
     cam.look_at(center, Vec3::Y);
-}
-
-/// Puts the ground's top edge on the horizon: where a point far ahead on the ground appears.
-fn horizon(camera: Query<(&Camera, &GlobalTransform), With<Camera3d>>, mut ground: Query<&mut Node, With<Ground>>) {
-    let (Ok((camera, transform)), Ok(mut node)) = (camera.single(), ground.single_mut()) else { return };
-    let ahead = transform.forward().as_vec3() * Vec3::new(1.0, 0.0, 1.0);
-    let far = transform.translation() * Vec3::new(1.0, 0.0, 1.0) + ahead.normalize_or(Vec3::NEG_Z) * 1000.0;
-    if let Ok(at) = camera.world_to_viewport(transform, far) {
-        let top = px(at.y.max(0.0).round());
-        if node.top != top {
-            node.top = top;
-        }
-    }
 }
 
 fn hud(
@@ -335,6 +318,6 @@ impl Plugin for ViewerDrawPlugin {
         app.add_plugins((FrameTimeDiagnosticsPlugin::default(), MaterialPlugin::<FlatMaterial>::default()))
             .insert_resource(ClearColor(Color::srgb(0.62, 0.72, 0.82)))
             .add_systems(Startup, setup)
-            .add_systems(Update, (update_bodies, follow, horizon, trails, ground_grid, hud).chain().after(super::input::poll));
+            .add_systems(Update, (update_bodies, follow, trails, hud).chain().after(super::input::poll));
     }
 }
