@@ -160,6 +160,14 @@ fn handwritten_reward_pays_for_backward_turn_and_punishes_falls() {
     // The touch itself costs the same either way (the fall penalty, that step's height term).
     assert!(with(true) > w.landing, "clean turn needed: {}", with(true));
     assert!((with(true) - with(false) - w.landing).abs() < 1e-3, "needed {} vs not {}", with(true), with(false));
+    // Rolling backwards along the ground earns nothing for the turn unless `turn_on_ground`;
+    // rolling forwards there costs either way.
+    let roll = |dir: f32| (0..100).map(|i| step(dir * i as f32 * 0.1, TORSO, 0.2)).collect::<Vec<_>>();
+    let on_ground = |pay: bool, dir: f32| episode_return(&HandwrittenBackflipReward { turn_on_ground: pay, ..w.clone() }, &j, &roll(dir));
+    let lying = ret(&vec![step(0.0, TORSO, 0.2); 100]);
+    assert!((on_ground(false, 1.0) - lying).abs() < 1e-3, "backward roll {} vs lying {lying}", on_ground(false, 1.0));
+    assert!(on_ground(true, 1.0) > lying + w.turn * 9.0, "paid roll {}", on_ground(true, 1.0));
+    assert!((on_ground(false, -1.0) - on_ground(true, -1.0)).abs() < 1e-3 && on_ground(false, -1.0) < lying - w.turn * 9.0);
 }
 
 #[test]
