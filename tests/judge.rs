@@ -163,11 +163,19 @@ fn handwritten_reward_pays_for_backward_turn_and_punishes_falls() {
     // Rolling backwards along the ground earns nothing for the turn unless `turn_on_ground`;
     // rolling forwards there costs either way.
     let roll = |dir: f32| (0..100).map(|i| step(dir * i as f32 * 0.1, TORSO, 0.2)).collect::<Vec<_>>();
-    let on_ground = |pay: bool, dir: f32| episode_return(&HandwrittenBackflipReward { turn_on_ground: pay, ..w.clone() }, &j, &roll(dir));
+    let on_ground = |pay: bool, dir: f32| {
+        let w = HandwrittenBackflipReward { turn_on_ground: pay, max_turn_per_flip_deg: 0.0, ..w.clone() };
+        episode_return(&w, &j, &roll(dir))
+    };
     let lying = ret(&vec![step(0.0, TORSO, 0.2); 100]);
     assert!((on_ground(false, 1.0) - lying).abs() < 1e-3, "backward roll {} vs lying {lying}", on_ground(false, 1.0));
     assert!(on_ground(true, 1.0) > lying + w.turn * 9.0, "paid roll {}", on_ground(true, 1.0));
     assert!((on_ground(false, -1.0) - on_ground(true, -1.0)).abs() < 1e-3 && on_ground(false, -1.0) < lying - w.turn * 9.0);
+    // With `max_turn_per_flip_deg` 360, two turns in the air without landing pay the turn term
+    // of one; with no limit (the default), of two.
+    let tumble: Vec<StepInfo> = (0..=100).map(|i| step(2.0 * TAU * i as f32 / 100.0, 0, 1.25)).collect();
+    let limited = |deg: f32| episode_return(&HandwrittenBackflipReward { max_turn_per_flip_deg: deg, ..w.clone() }, &j, &tumble);
+    assert!((limited(0.0) - limited(360.0) - w.turn * TAU).abs() < 1e-2, "no limit {} vs one turn {}", limited(0.0), limited(360.0));
 }
 
 #[test]
