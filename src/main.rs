@@ -124,6 +124,10 @@ struct TrainArgs {
     /// PPO settings as a JSON file (fields of PpoConfig; missing fields keep their defaults).
     #[arg(long)]
     ppo_config: Option<PathBuf>,
+    /// The hand-written reward's weights as a JSON file (fields of HandwrittenBackflipReward;
+    /// missing fields keep their defaults), with --reward handwritten.
+    #[arg(long)]
+    reward_weights: Option<PathBuf>,
     /// Environments stepped together (overrides the PPO config).
     #[arg(long)]
     envs: Option<usize>,
@@ -444,6 +448,14 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             }
             None => PpoConfig::default(),
         };
+        let handwritten = match &args.reward_weights {
+            Some(p) => {
+                anyhow::ensure!(args.reward == RewardKind::Handwritten && args.labeler.is_none(), "--reward-weights is for --reward handwritten");
+                let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
+                serde_json::from_str(&text).with_context(|| format!("{}: malformed reward weights", p.display()))?
+            }
+            None => Default::default(),
+        };
         ppo.num_envs = args.envs.unwrap_or(ppo.num_envs);
         ppo.activation = args.activation.unwrap_or(ppo.activation);
         let prefs = args.labeler.map(|_| {
@@ -483,7 +495,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             ppo,
             checkpoint_every: args.checkpoint_every.max(1),
             prefs,
-            handwritten: Default::default(),
+            handwritten,
             terminate_when_unhealthy: args.terminate_when_unhealthy,
         };
         if human {

@@ -37,8 +37,8 @@ pub struct RunConfig {
     /// Learning from preferences (`--labeler`): None trains on `reward`.
     #[serde(default)]
     pub prefs: Option<crate::pipeline::PrefConfig>,
-    /// The hand-written reward's weights, so that a resumed run keeps the reward it started
-    /// with (runs from before this field have the defaults of their time, not recorded).
+    /// The hand-written reward's weights (`--reward-weights`), so that a resumed run keeps the
+    /// reward it started with. A weight missing from an older run.json takes today's default.
     #[serde(default)]
     pub handwritten: crate::task::HandwrittenBackflipReward,
     /// Hop forward on the true reward only: end a training episode when the Hopper stops being

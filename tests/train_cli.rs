@@ -104,3 +104,26 @@ fn wrong_paths_and_rewards_are_one_line_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no true reward"));
 }
+
+/// `--reward-weights FILE` sets the hand-written reward's weights, saved in run.json; a file
+/// with an unknown field is a one-line error naming the file, and no run folder is made.
+#[test]
+fn reward_weights_come_from_a_file() {
+    let weights = tmp("weights.json");
+    std::fs::write(&weights, r#"{"landing": 25.0, "max_turn_per_flip_deg": 360.0}"#).unwrap();
+    let run = tmp("weights-run");
+    let out = bin().args(["train", "--steps", "10", "--reward-weights"]).arg(&weights).arg("--out").arg(&run).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(config["handwritten"]["landing"], 25.0);
+    assert_eq!(config["handwritten"]["max_turn_per_flip_deg"], 360.0);
+    assert_eq!(config["handwritten"]["turn"], 4.0, "a missing field keeps its default");
+
+    std::fs::write(&weights, r#"{"landing_bonus": 25.0}"#).unwrap();
+    let bad_run = tmp("weights-bad");
+    let out = bin().args(["train", "--steps", "10", "--reward-weights"]).arg(&weights).arg("--out").arg(&bad_run).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("weights.json") && err.contains("landing_bonus") && err.lines().count() == 1, "{err}");
+    assert!(!bad_run.exists());
+}

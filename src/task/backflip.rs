@@ -134,7 +134,7 @@ impl BackflipJudge {
 /// MuJoCo's more closely, that version rolled backwards along the ground instead, so a backward
 /// turn now pays only while nothing but the foot touches the ground (`turn_on_ground`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct HandwrittenBackflipReward {
     /// Per radian of backward torso turn this step (a forward turn costs the same, so rocking
     /// back and forth earns nothing).
