@@ -67,9 +67,14 @@ def mjcf_from_scene(path):
 </worldbody><actuator>{motors}</actuator></mujoco>"""
 
 
-def ankle_response(xml):
+def floating(xml):
+    """The model without gravity, and its data."""
     model = mujoco.MjModel.from_xml_string(xml.replace("<option ", '<option gravity="0 0 0" '))
-    data = mujoco.MjData(model)
+    return model, mujoco.MjData(model)
+
+
+def ankle_response(xml):
+    model, data = floating(xml)
     rates = {}
     for steps in (1, 4):
         mujoco.mj_resetData(model, data)
@@ -82,8 +87,7 @@ def ankle_response(xml):
 
 
 def knee_response(xml):
-    model = mujoco.MjModel.from_xml_string(xml.replace("<option ", '<option gravity="0 0 0" '))
-    data = mujoco.MjData(model)
+    model, data = floating(xml)
     data.qpos[1] = 1.0  # lifted clear of the ground
     for _ in range(10):
         data.ctrl[:] = [0.0, -0.3, 0.0]

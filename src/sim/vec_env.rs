@@ -26,6 +26,14 @@ struct Slot {
     obs: Vec<f32>,
 }
 
+impl Slot {
+    /// Starts this environment's next episode (environment `i` of a run seeded with `base`).
+    fn next_episode(&mut self, base: u64, i: usize) {
+        self.episode += 1;
+        self.obs = self.env.reset(episode_seed(base, i, self.episode));
+    }
+}
+
 /// What one step of all environments gives back.
 #[derive(Default)]
 pub struct VecStep {
@@ -94,10 +102,8 @@ impl VecEnv {
     /// Ends environment `i`'s episode now and starts its next one; returns the new first
     /// observation (also what `observations` gives for it from now on).
     pub fn restart(&mut self, i: usize) -> &[f32] {
-        let slot = &mut self.slots[i];
-        slot.episode += 1;
-        slot.obs = slot.env.reset(episode_seed(self.base_seed, i, slot.episode));
-        &slot.obs
+        self.slots[i].next_episode(self.base_seed, i);
+        &self.slots[i].obs
     }
 
     /// Steps every environment with its slice of `actions` (`len() * action_dim`), in parallel.
@@ -119,8 +125,7 @@ impl VecEnv {
                 let info = slot.env.info();
                 let poses = if record { slot.env.poses() } else { Vec::new() };
                 let final_obs = if done {
-                    slot.episode += 1;
-                    slot.obs = slot.env.reset(episode_seed(base, i, slot.episode));
+                    slot.next_episode(base, i);
                     Some(obs)
                 } else {
                     slot.obs = obs;

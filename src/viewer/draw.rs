@@ -1,7 +1,6 @@
 //! Drawing: two hoppers from recorded body poses, a ground with a grid, a trail of the torso,
 //! a camera that frames both, the HUD and the answer buttons.
 
-
 use bevy::asset::embedded_asset;
 use bevy::diagnostic::{DiagnosticsStore, FrameTimeDiagnosticsPlugin};
 use bevy::prelude::*;
