@@ -13,6 +13,8 @@ With `--ankle-response` it prints instead the ankle's rate after 1 and 4 control
 action 0.3 on the ankle, floating without gravity: the reference of the armature test in
 tests/sim.rs. With `--knee-response`, the knee, ankle and torso pitch rates after 10 control
 steps of action -0.3 on the knee, floating without gravity (the joint-coupling test there).
+With `--limit-response`, how far full ankle torque drives the floating ankle past its limit, and
+where it rests after 40 steps (the soft-limit test there).
 """
 import json
 import re
@@ -97,6 +99,20 @@ def knee_response(xml):
                       "pitch_rate": -data.qvel[2]}))
 
 
+def limit_response(xml):
+    """Full ankle torque into the ankle's upper limit, floating: the ankle's angle (degrees)
+    at its deepest and after 40 control steps. MuJoCo's limits give (solref 0.02, solimp 0.95)."""
+    model, data = floating(xml)
+    data.qpos[1] = 1.0  # lifted clear of the ground
+    deepest = -1e9
+    for _ in range(40):
+        data.ctrl[:] = [0.0, 0.0, 1.0]
+        mujoco.mj_step(model, data, nstep=4)
+        deepest = max(deepest, np.degrees(data.qpos[5]))
+    print(json.dumps({"peer": "mujoco " + mujoco.__version__, "ankle_deepest_deg": deepest,
+                      "ankle_after_40_deg": np.degrees(data.qpos[5])}))
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     scene = args[0] if args else "scenes/hopper-backflip.ron"
@@ -105,6 +121,8 @@ def main():
         return ankle_response(mjcf_from_scene(scene))
     if "--knee-response" in sys.argv:
         return knee_response(mjcf_from_scene(scene))
+    if "--limit-response" in sys.argv:
+        return limit_response(mjcf_from_scene(scene))
     model = mujoco.MjModel.from_xml_string(mjcf_from_scene(scene))
     data = mujoco.MjData(model)
     controls = np.random.default_rng(1).uniform(-1.0, 1.0, size=(steps, model.nu))

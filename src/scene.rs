@@ -48,10 +48,30 @@ pub struct Physics {
     /// of the simulator's speed. Scenes written before this field had one.
     #[serde(default = "one")]
     pub joint_iterations: usize,
+    /// Joint limits that give like MuJoCo's instead of stopping dead. None (scenes written
+    /// before this field): rapier's hard limits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub soft_limits: Option<SoftLimits>,
 }
 
 fn one() -> usize {
     1
+}
+
+/// A MuJoCo-style soft joint limit. Past a limit MuJoCo asks the joint's acceleration to be
+/// `(1 - d) a0 + d (-b v - k r)`: `a0` the acceleration without the limit, `v` and `r` the
+/// speed into the limit and how far past it the joint is, `d` the impedance,
+/// `b = 2 / (d tc)` and `k = 1 / (d tc)^2` (critically damped). Here that becomes a one-sided
+/// spring-damper (stiffness `d k I`, damping `d b I`, I the joint's armature) that only the
+/// share `1 - d` of the motor's torque gets past; it acts while it pushes out of the limit.
+/// The standard Hopper uses MuJoCo's defaults: time constant 0.02 s, impedance 0.95.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SoftLimits {
+    /// Time constant of the spring-damper, seconds (MuJoCo's solref[0]).
+    pub time_constant: f32,
+    /// Share of the push into the limit that the limit takes up, in (0, 1) (MuJoCo's solimp).
+    pub impedance: f32,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -226,6 +246,14 @@ impl Scene {
         }
         if p.joint_iterations == 0 {
             return Err("physics.joint_iterations must be at least 1".into());
+        }
+        if let Some(l) = &p.soft_limits {
+            if !(l.time_constant > 0.0 && l.time_constant.is_finite()) {
+                return Err(format!("physics.soft_limits.time_constant must be positive, got {}", l.time_constant));
+            }
+            if !(l.impedance > 0.0 && l.impedance < 1.0) {
+                return Err(format!("physics.soft_limits.impedance must be between 0 and 1, got {}", l.impedance));
+            }
         }
         if !(self.init_noise.is_finite() && self.init_noise >= 0.0) {
             return Err(format!("init_noise must be non-negative, got {}", self.init_noise));

@@ -113,3 +113,14 @@ fn a_body_friction_is_optional_and_checked() {
     assert!(parse(&GOOD.replace(foot, "is_foot: true)")).unwrap().bodies[3].friction.is_none());
     invalid(&GOOD.replace(foot, "is_foot: true, friction: -1.0)"), "body 'foot': friction must be non-negative");
 }
+
+#[test]
+fn soft_limits_are_optional_and_checked() {
+    let soft = "soft_limits: Some((time_constant: 0.02, impedance: 0.95)),";
+    assert!(GOOD.contains(soft), "the scene asks for MuJoCo's soft limits");
+    assert!(parse(GOOD).unwrap().physics.soft_limits.is_some());
+    // A scene from before the field keeps rapier's dead stop.
+    assert!(parse(&GOOD.replace(soft, "")).unwrap().physics.soft_limits.is_none());
+    invalid(&GOOD.replace("impedance: 0.95", "impedance: 1.5"), "physics.soft_limits.impedance must be between 0 and 1");
+    invalid(&GOOD.replace("time_constant: 0.02", "time_constant: 0.0"), "physics.soft_limits.time_constant must be positive");
+}

@@ -3,7 +3,7 @@
 use rapier3d::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::scene::Scene;
+use crate::scene::{Scene, SoftLimits};
 
 /// Collision group of the ground; hopper bodies collide with it and not with each other
 /// (the standard Hopper's self-contacts never matter for hopping or flipping).
@@ -37,6 +37,7 @@ pub struct HopperWorld {
     pub ground: ColliderHandle,
     /// Each hinge, in scene order, with its parent and child body indices.
     joints: Vec<Hinge>,
+    soft_limits: Option<SoftLimits>,
 }
 
 struct Hinge {
@@ -46,6 +47,10 @@ struct Hinge {
     gear: f32,
     damping: f32,
     armature: f32,
+    /// Range in radians.
+    limits: [f32; 2],
+    /// Motor torque of the current control step (gear times the clamped action).
+    torque: f32,
 }
 
 /// Rotation about -y by `pitch`, the standard Hopper's joint axis.
@@ -125,9 +130,12 @@ impl HopperWorld {
                 .local_axis2(Vector::NEG_Y)
                 .local_anchor1(anchor - pc)
                 .local_anchor2(anchor - cc)
-                .limits(JointAxis::AngX, [j.range_deg[0].to_radians(), j.range_deg[1].to_radians()])
                 .contacts_enabled(false);
-            if j.damping > 0.0 || j.armature > 0.0 {
+            let limits = [j.range_deg[0].to_radians(), j.range_deg[1].to_radians()];
+            if scene.physics.soft_limits.is_none() {
+                joint = joint.limits(JointAxis::AngX, limits);
+            }
+            if j.damping > 0.0 || j.armature > 0.0 || scene.physics.soft_limits.is_some() {
                 // The velocity motor that carries damping and armature (`set_joint_motors`).
                 joint = joint
                     .motor_model(JointAxis::AngX, MotorModel::ForceBased)
@@ -135,22 +143,17 @@ impl HopperWorld {
             }
             let joint = joint.build();
             let handle = physics.insert_impulse_joint(bodies[parent], bodies[child], joint);
-            joints.push(Hinge { handle, parent, child, gear: j.gear, damping: j.damping, armature: j.armature });
+            let (gear, damping, armature) = (j.gear, j.damping, j.armature);
+            joints.push(Hinge { handle, parent, child, gear, damping, armature, limits, torque: 0.0 });
         }
-        HopperWorld { physics, bodies, colliders, ground, joints }
+        HopperWorld { physics, bodies, colliders, ground, joints, soft_limits: scene.physics.soft_limits }
     }
 
-    /// Sets each hinge's motor torque for the next step: gear times its action, clamped to
-    /// [-1, 1], about the axis (-y) on the child and its reaction on the parent.
+    /// Sets each hinge's motor torque for the next control step: gear times its action,
+    /// clamped to [-1, 1]. `set_joint_motors` applies it before every physics step.
     pub fn set_joint_torques(&mut self, action: &[f32]) {
-        let b = &mut self.physics.bodies;
-        for &h in &self.bodies {
-            b[h].reset_torques(false);
-        }
-        for (j, a) in self.joints.iter().zip(action) {
-            let torque = Vector::new(0.0, -j.gear * a.clamp(-1.0, 1.0), 0.0);
-            b[self.bodies[j.child]].add_torque(torque, false);
-            b[self.bodies[j.parent]].add_torque(-torque, false);
+        for (j, a) in self.joints.iter_mut().zip(action) {
+            j.torque = j.gear * a.clamp(-1.0, 1.0);
         }
     }
 
@@ -177,20 +180,43 @@ impl HopperWorld {
     /// turns). A force-based velocity motor with target v* and factor D applies D (v* - v) with
     /// the end-of-step rate v, so D = damping + a/dt and v* = (a/dt) v0 / D, where v0 is the rate
     /// now, give -damping v - a (v - v0)/dt: implicit (backward Euler) damping and armature.
+    ///
+    /// With soft limits the same motor also carries the limit's spring-damper (`SoftLimits`),
+    /// and only the share `1 - impedance` of the motor torque reaches a joint held by its limit.
+    /// Each motor torque acts about the axis (-y) on the child, its reaction on the parent.
     pub fn set_joint_motors(&mut self, dt: f32) {
+        let b = &mut self.physics.bodies;
+        for &h in &self.bodies {
+            b[h].reset_torques(false);
+        }
         for k in 0..self.joints.len() {
             let rate = self.joint_rate(k);
+            let angle = self.joint_angle(k);
             let j = &self.joints[k];
             let inertia_gain = j.armature / dt;
-            let factor = j.damping + inertia_gain;
+            let mut factor = j.damping + inertia_gain;
+            let mut spring = (0.0, 0.0); // (stiffness, the limit it pulls back to)
+            let mut torque = j.torque;
+            if let Some(limit) = self.soft_limits.and_then(|l| soft_limit(&l, j, angle, rate)) {
+                factor += limit.damping;
+                spring = (limit.stiffness, limit.angle);
+                torque *= limit.torque_share;
+            }
+            let axis_torque = Vector::new(0.0, -torque, 0.0);
+            let b = &mut self.physics.bodies;
+            b[self.bodies[j.child]].add_torque(axis_torque, false);
+            b[self.bodies[j.parent]].add_torque(-axis_torque, false);
+            let Some(joint) = self.physics.impulse_joints.get_mut(j.handle, false) else { continue };
             if factor <= 0.0 {
-                // A motor with factor 0 would be a rigid velocity lock in rapier: leave it off.
+                // A motor with factor 0 would be a rigid velocity lock in rapier: give it no force.
+                if joint.data.motor(JointAxis::AngX).is_some() {
+                    joint.data.set_motor_max_force(JointAxis::AngX, 0.0);
+                }
                 continue;
             }
             let target = inertia_gain * rate / factor;
-            if let Some(joint) = self.physics.impulse_joints.get_mut(j.handle, false) {
-                joint.data.set_motor_velocity(JointAxis::AngX, target, factor);
-            }
+            joint.data.set_motor(JointAxis::AngX, spring.1, target, spring.0, factor);
+            joint.data.set_motor_max_force(JointAxis::AngX, f32::MAX);
         }
     }
 
@@ -228,6 +254,37 @@ impl HopperWorld {
                 pair.manifolds().iter().flat_map(|m| m.points.iter()).any(|p| p.dist <= TOUCH_DISTANCE)
             })
     }
+}
+
+/// What a soft limit adds to a hinge's motor for one physics step.
+struct LimitPush {
+    stiffness: f32,
+    damping: f32,
+    /// The limit the spring pulls back to, radians.
+    angle: f32,
+    /// Share of the motor torque that still reaches the joint.
+    torque_share: f32,
+}
+
+/// The soft limit of hinge `j` at `angle` and `rate`, if it is past a limit and pushing out
+/// (MuJoCo's limit force is never negative: it does not hold a joint that leaves).
+fn soft_limit(l: &SoftLimits, j: &Hinge, angle: f32, rate: f32) -> Option<LimitPush> {
+    let [lo, hi] = j.limits;
+    // `past`: how far beyond the limit; `into`: +1 where growing the angle goes further past.
+    let (past, into, limit) = if angle > hi {
+        (angle - hi, 1.0, hi)
+    } else if angle < lo {
+        (lo - angle, -1.0, lo)
+    } else {
+        return None;
+    };
+    let d = l.impedance;
+    let b = 2.0 / (d * l.time_constant);
+    let k = 1.0 / (d * l.time_constant).powi(2);
+    // The armature dominates the Hopper's joint inertia (1 kg m^2 against ~0.1 for the links).
+    let inertia = j.armature.max(1e-3);
+    let push = d * (into * j.torque + inertia * (b * into * rate + k * past));
+    (push > 0.0).then_some(LimitPush { stiffness: d * k * inertia, damping: d * b * inertia, angle: limit, torque_share: 1.0 - d })
 }
 
 /// Farthest a contact point may be from the ground and still count as touching, metres. In a
