@@ -137,17 +137,22 @@ fn vec_env_matches_across_thread_counts_and_runs() {
     assert_ne!(obs[0..12], obs[12..24]);
 }
 
-/// The hopper floating without gravity, from rest, with the given armature on every hinge.
+/// The backflip scene's hopper without gravity, a metre up, set going by `offset`.
+fn afloat(mut scene: Scene, offset: RootOffset) -> Env {
+    scene.physics.gravity = 0.0;
+    let mut env = Env::new(Arc::new(scene));
+    env.reset_to(RootOffset { dz: 1.0, ..offset });
+    env
+}
+
+/// The hopper floating from rest, with the given armature and no damping on every hinge.
 fn floating(armature: f32) -> Env {
     let mut scene = Scene::builtin("hopper-backflip").unwrap();
-    scene.physics.gravity = 0.0;
     for j in &mut scene.joints {
         j.armature = armature;
         j.damping = 0.0;
     }
-    let mut env = Env::new(Arc::new(scene));
-    env.reset_to(RootOffset { dz: 1.0, ..RootOffset::default() });
-    env
+    afloat(scene, RootOffset::default())
 }
 
 /// Armature acts in joint space, as MuJoCo's does: a constant torque on the ankle spins it up
@@ -180,10 +185,7 @@ fn armature_slows_a_joint_steadily() {
 /// one constraint pass per solver iteration the ankle turned at -2.3 rad/s.
 #[test]
 fn a_knee_torque_leaves_the_ankle_alone() {
-    let mut scene = Scene::builtin("hopper-backflip").unwrap();
-    scene.physics.gravity = 0.0;
-    let mut env = Env::new(Arc::new(scene));
-    env.reset_to(RootOffset { dz: 1.0, ..RootOffset::default() });
+    let mut env = afloat(Scene::builtin("hopper-backflip").unwrap(), RootOffset::default());
     let mut obs = Vec::new();
     for _ in 0..10 {
         obs = env.step(&[0.0, -0.3, 0.0]).unwrap().0;
@@ -201,10 +203,7 @@ fn a_knee_torque_leaves_the_ankle_alone() {
 /// dead stop (rapier's own limits) would go no more than about a degree past.
 #[test]
 fn a_joint_driven_into_its_limit_gives_like_mujocos() {
-    let mut scene = Scene::builtin("hopper-backflip").unwrap();
-    scene.physics.gravity = 0.0;
-    let mut env = Env::new(Arc::new(scene));
-    env.reset_to(RootOffset { dz: 1.0, ..RootOffset::default() });
+    let mut env = afloat(Scene::builtin("hopper-backflip").unwrap(), RootOffset::default());
     let mut deepest = f32::MIN;
     for _ in 0..40 {
         env.step(&[0.0, 0.0, 1.0]).unwrap();
@@ -219,10 +218,7 @@ fn a_joint_driven_into_its_limit_gives_like_mujocos() {
 /// keeps its pitch rate.
 #[test]
 fn armature_leaves_whole_body_turns_alone() {
-    let mut scene = Scene::builtin("hopper-backflip").unwrap();
-    scene.physics.gravity = 0.0;
-    let mut env = Env::new(Arc::new(scene));
-    env.reset_to(RootOffset { dz: 1.0, pitch_rate: 2.0, ..RootOffset::default() });
+    let mut env = afloat(Scene::builtin("hopper-backflip").unwrap(), RootOffset { pitch_rate: 2.0, ..RootOffset::default() });
     for _ in 0..50 {
         env.step(&[0.0, 0.0, 0.0]).unwrap();
     }
