@@ -176,6 +176,12 @@ fn handwritten_reward_pays_for_backward_turn_and_punishes_falls() {
     let tumble: Vec<StepInfo> = (0..=100).map(|i| step(2.0 * TAU * i as f32 / 100.0, 0, 1.25)).collect();
     let limited = |deg: f32| episode_return(&HandwrittenBackflipReward { max_turn_per_flip_deg: deg, ..w.clone() }, &j, &tumble);
     assert!((limited(0.0) - limited(360.0) - w.turn * TAU).abs() < 1e-2, "no limit {} vs one turn {}", limited(0.0), limited(360.0));
+    // Folded up on its foot with the torso low (0.28 m) counts as down, as a fall does, unless
+    // `down_below_m` is 0.
+    let folded = vec![step(2.0, FOOT, 0.28); 100];
+    let low = |m: f32| episode_return(&HandwrittenBackflipReward { down_below_m: m, ..w.clone() }, &j, &folded);
+    assert!((low(0.5) - ret(&vec![step(2.0, TORSO, 0.28); 100])).abs() < 1e-3, "folded {} vs fallen", low(0.5));
+    assert!(low(0.5) < -0.4 * 99.0 && low(0.0).abs() < 0.01, "folded: counted {} not counted {}", low(0.5), low(0.0));
 }
 
 #[test]
