@@ -164,7 +164,7 @@ fn handwritten_reward_pays_for_backward_turn_and_punishes_falls() {
     // rolling forwards there costs either way.
     let roll = |dir: f32| (0..100).map(|i| step(dir * i as f32 * 0.1, TORSO, 0.2)).collect::<Vec<_>>();
     let on_ground = |pay: bool, dir: f32| {
-        let w = HandwrittenBackflipReward { turn_on_ground: pay, max_turn_per_flip_deg: 0.0, ..w.clone() };
+        let w = HandwrittenBackflipReward { turn_on_ground: pay, turn_in_air_only: false, ..w.clone() };
         episode_return(&w, &j, &roll(dir))
     };
     let lying = ret(&vec![step(0.0, TORSO, 0.2); 100]);
@@ -176,6 +176,15 @@ fn handwritten_reward_pays_for_backward_turn_and_punishes_falls() {
     let tumble: Vec<StepInfo> = (0..=100).map(|i| step(2.0 * TAU * i as f32 / 100.0, 0, 1.25)).collect();
     let limited = |deg: f32| episode_return(&HandwrittenBackflipReward { max_turn_per_flip_deg: deg, ..w.clone() }, &j, &tumble);
     assert!((limited(0.0) - limited(360.0) - w.turn * TAU).abs() < 1e-2, "no limit {} vs one turn {}", limited(0.0), limited(360.0));
+    // Leaning back on the foot earns no turn unless `turn_in_air_only` is off; leaning forward
+    // there costs either way.
+    let lean = |dir: f32| (0..100).map(|i| step(dir * i as f32 * 0.02, FOOT, 1.0)).collect::<Vec<_>>();
+    let on_foot = |air_only: bool, dir: f32| episode_return(&HandwrittenBackflipReward { turn_in_air_only: air_only, ..w.clone() }, &j, &lean(dir));
+    let still = ret(&vec![step(0.0, FOOT, 1.0); 100]);
+    let turn = 99.0 * 0.02;
+    assert!(on_foot(true, 1.0) <= still, "leaning back {} vs standing {still}", on_foot(true, 1.0));
+    assert!((on_foot(false, 1.0) - on_foot(true, 1.0) - w.turn * turn).abs() < 1e-3, "paid lean {}", on_foot(false, 1.0));
+    assert!((on_foot(true, -1.0) - on_foot(false, -1.0)).abs() < 1e-3 && on_foot(true, -1.0) < still - w.turn * 1.9);
     // Folded up on its foot with the torso low (0.28 m) counts as down, as a fall does, unless
     // `down_below_m` is 0.
     let folded = vec![step(2.0, FOOT, 0.28); 100];

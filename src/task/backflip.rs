@@ -153,6 +153,10 @@ pub struct HandwrittenBackflipReward {
     /// forward turn there costs either way). Off: with four constraint passes in the simulator,
     /// PPO found that rolling backwards along the ground paid (README, "Measured").
     pub turn_on_ground: bool,
+    /// Pay `turn` only for backward turns made with nothing on the ground (a forward turn
+    /// costs anywhere). On the soft-limit simulator PPO leaned back 128 degrees on its foot,
+    /// was paid the turn, and froze there (README, "Measured").
+    pub turn_in_air_only: bool,
     /// Backward turn paid per flip, in degrees since the hopper last stood upright on its foot
     /// (0: no limit). Beyond it turning on earns nothing until it lands: a flip that
     /// over-rotates, or a tumble of several turns, pays no more than one clean turn.
@@ -179,6 +183,7 @@ impl Default for HandwrittenBackflipReward {
             // Off: eval success 0.40 at 10M steps; on: 0.05 (README, "Measured").
             landing_needs_clean_turn: false,
             turn_on_ground: false,
+            turn_in_air_only: true,
             // Off: with 360 (seed 1) 1% of training episodes had a clean flip against 0.2%
             // without (4-5% between 4M and 5.5M steps), then the policy fell apart (eval judge
             // score -0.04 against 0.70; eval success 0 both) (README, "Measured").
@@ -211,7 +216,8 @@ impl HandwrittenBackflipReward {
     pub fn reward(&self, judge: &BackflipJudge, credit: &mut FlipCredit, prev: &StepInfo, now: &StepInfo, action: &[f32]) -> f32 {
         let down = now.contacts & judge.body_mask != 0 || now.z < self.down_below_m;
         let turned = now.pitch - prev.pitch;
-        let paid = if turned <= 0.0 || (down && !self.turn_on_ground) {
+        let airborne = now.contacts == 0;
+        let paid = if turned <= 0.0 || (down && !self.turn_on_ground) || (!airborne && self.turn_in_air_only) {
             turned.min(0.0)
         } else if self.max_turn_per_flip_deg > 0.0 {
             let cap = credit.upright_at + self.max_turn_per_flip_deg.to_radians();
