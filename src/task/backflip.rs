@@ -132,7 +132,10 @@ impl BackflipJudge {
 /// nothing but the foot touch the ground during the turn (`landing_needs_clean_turn`) did worse
 /// (0.05), so it is off (README, "Measured"). After the simulator's joints were made to match
 /// MuJoCo's more closely, that version rolled backwards along the ground instead, so a backward
-/// turn now pays only while nothing but the foot touches the ground (`turn_on_ground`).
+/// turn now pays only while nothing but the foot touches the ground (`turn_on_ground`). With
+/// soft joint limits it then folded up on its foot after half a turn, and once that counted as
+/// down (`down_below_m`), leaned back on its foot and froze: a turn now pays only in the air
+/// (`turn_in_air_only`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct HandwrittenBackflipReward {
