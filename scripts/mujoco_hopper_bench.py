@@ -14,7 +14,8 @@ action 0.3 on the ankle, floating without gravity: the reference of the armature
 tests/sim.rs. With `--knee-response`, the knee, ankle and torso pitch rates after 10 control
 steps of action -0.3 on the knee, floating without gravity (the joint-coupling test there).
 With `--limit-response`, how far full ankle torque drives the floating ankle past its limit, and
-where it rests after 40 steps (the soft-limit test there).
+where it rests after 40 steps (the soft-limit test there). With `--limit-excess`, the farthest a
+joint goes past its limit under random full torque (the bound of the random-torque test there).
 """
 import json
 import re
@@ -113,6 +114,25 @@ def limit_response(xml):
                       "ankle_after_40_deg": np.degrees(data.qpos[5])}))
 
 
+def limit_excess(xml, steps):
+    """Random full torque (each motor +-1, drawn every step), a reset every 1000 steps, on the
+    ground: the farthest any joint goes past its limit, in degrees (the bound of
+    tests/sim.rs, random_torque_stays_planar_limited_and_finite)."""
+    model = mujoco.MjModel.from_xml_string(xml)
+    data = mujoco.MjData(model)
+    rng = np.random.default_rng(11)
+    lo, hi = model.jnt_range[3:, 0], model.jnt_range[3:, 1]
+    worst = 0.0
+    for i in range(steps):
+        if i % 1000 == 0:
+            mujoco.mj_resetData(model, data)
+        data.ctrl[:] = np.where(rng.random(model.nu) < 0.5, 1.0, -1.0)
+        mujoco.mj_step(model, data, nstep=4)
+        q = data.qpos[3:]
+        worst = max(worst, float(np.max(lo - q)), float(np.max(q - hi)))
+    print(json.dumps({"peer": "mujoco " + mujoco.__version__, "limit_excess_deg": np.degrees(worst), "steps": steps}))
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     scene = args[0] if args else "scenes/hopper-backflip.ron"
@@ -123,6 +143,8 @@ def main():
         return knee_response(mjcf_from_scene(scene))
     if "--limit-response" in sys.argv:
         return limit_response(mjcf_from_scene(scene))
+    if "--limit-excess" in sys.argv:
+        return limit_excess(mjcf_from_scene(scene), steps)
     model = mujoco.MjModel.from_xml_string(mjcf_from_scene(scene))
     data = mujoco.MjData(model)
     controls = np.random.default_rng(1).uniform(-1.0, 1.0, size=(steps, model.nu))
