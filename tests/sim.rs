@@ -60,7 +60,8 @@ fn random_torque_stays_planar_limited_and_finite() {
     assert!(max_drift < 1e-4, "drift out of the plane {max_drift} m");
     assert!(max_tilt < 1e-4, "rotation out of the plane {max_tilt} rad");
     // Joint limits give, as MuJoCo's do. MuJoCo's Hopper (built from this scene) under the same
-    // kind of input goes at most 10.1 degrees past a limit in 100,000 steps; ours went 18.0,
+    // kind of input goes at most 10.1 degrees past a limit in 100,000 steps (`python3
+    // scripts/mujoco_hopper_bench.py scenes/hopper-backflip.ron 100000 --limit-excess`); ours went 18.0,
     // since a soft limit here engages only at the start of a 0.008 s step (README, "The
     // simulator"). This bounds it so that a runaway joint fails.
     assert!(max_limit_err < 20f32.to_radians(), "joint limit exceeded by {max_limit_err} rad");
