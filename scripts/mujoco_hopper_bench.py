@@ -16,6 +16,8 @@ steps of action -0.3 on the knee, floating without gravity (the joint-coupling t
 With `--limit-response`, how far full ankle torque drives the floating ankle past its limit, and
 where it rests after 40 steps (the soft-limit test there). With `--limit-excess`, the farthest a
 joint goes past its limit under random full torque (the bound of the random-torque test there).
+With `--landing`, the hopper dropped from its initial pose (foot 4 cm up, no noise, zero
+action): how deep the ground lets it sink and how the torso settles (the soft-contact test there).
 """
 import json
 import re
@@ -133,6 +135,24 @@ def limit_excess(xml, steps):
     print(json.dumps({"peer": "mujoco " + mujoco.__version__, "limit_excess_deg": np.degrees(worst), "steps": steps}))
 
 
+def landing(xml):
+    """Zero action from the initial pose, on the ground: the deepest penetration of any
+    contact (mm) and the control step it happens at, and the torso centre's height (m) after 10,
+    20 and 40 control steps. MuJoCo's default contact gives (solref 0.02, solimp 0.9 to 0.95)."""
+    model = mujoco.MjModel.from_xml_string(xml)
+    data = mujoco.MjData(model)
+    deepest, at, heights = 0.0, 0, {}
+    for step in range(1, 41):
+        data.ctrl[:] = 0.0
+        mujoco.mj_step(model, data, nstep=4)
+        for c in data.contact[:data.ncon]:
+            if -c.dist > deepest:
+                deepest, at = -c.dist, step
+        if step in (10, 20, 40):
+            heights[f"torso_z_after_{step}"] = float(data.geom_xpos[1][2])
+    print(json.dumps({"peer": "mujoco " + mujoco.__version__, "deepest_mm": deepest * 1000, "deepest_step": at, **heights}))
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     scene = args[0] if args else "scenes/hopper-backflip.ron"
@@ -143,6 +163,8 @@ def main():
         return knee_response(mjcf_from_scene(scene))
     if "--limit-response" in sys.argv:
         return limit_response(mjcf_from_scene(scene))
+    if "--landing" in sys.argv:
+        return landing(mjcf_from_scene(scene))
     if "--limit-excess" in sys.argv:
         return limit_excess(mjcf_from_scene(scene), steps)
     model = mujoco.MjModel.from_xml_string(mjcf_from_scene(scene))

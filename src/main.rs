@@ -121,7 +121,8 @@ struct TrainArgs {
     /// --labeler human to label it yourself).
     #[arg(long, conflicts_with = "out")]
     resume: Option<PathBuf>,
-    /// PPO settings as a JSON file (fields of PpoConfig; missing fields keep their defaults).
+    /// PPO settings: a JSON file (fields of PpoConfig; missing fields keep their defaults) or
+    /// the name of an embedded preset, `default` or `cleanrl` (CleanRL's shape, with tanh).
     #[arg(long)]
     ppo_config: Option<PathBuf>,
     /// The hand-written reward's weights as a JSON file (fields of HandwrittenBackflipReward;
@@ -442,11 +443,17 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     } else {
         let scene = Scene::resolve(&args.scene)?;
         let mut ppo = match &args.ppo_config {
-            Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
-                serde_json::from_str(&text).with_context(|| format!("{}: malformed PPO config", p.display()))?
-            }
             None => PpoConfig::default(),
+            // A file of that name wins over a preset.
+            Some(p) => match PpoConfig::preset(&p.to_string_lossy()).filter(|_| !p.exists()) {
+                Some(preset) => preset,
+                None => {
+                    let presets = PpoConfig::PRESETS.join(", ");
+                    let text = std::fs::read_to_string(p)
+                        .with_context(|| format!("{}: cannot read (nor is it a preset: {presets})", p.display()))?;
+                    serde_json::from_str(&text).with_context(|| format!("{}: malformed PPO config", p.display()))?
+                }
+            },
         };
         let handwritten = match &args.reward_weights {
             Some(p) => {

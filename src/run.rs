@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use burn::module::Module;
 use burn::prelude::Device;
+use burn::optim::OptimizerRecord;
 use burn::store::{BurnpackStore, ModuleSnapshot};
 use serde::{Deserialize, Serialize};
 
@@ -94,6 +95,11 @@ impl RunDir {
             .save_into(&mut store)
             .map_err(|e| anyhow::anyhow!("{}: cannot save the agent: {e}", tmp.display()))?;
         fs::rename(&tmp, dir.join("agent.bpk"))?;
+        let tmp = dir.join("optimizer.tmp.bpk");
+        ppo.optimizer_record()
+            .save(&tmp)
+            .map_err(|e| anyhow::anyhow!("{}: cannot save the optimizer: {e}", tmp.display()))?;
+        fs::rename(&tmp, dir.join("optimizer.bpk"))?;
         crate::fsutil::write_atomic(&dir.join("ppo_state.json"), serde_json::to_string(&ppo.state())?.as_bytes())?;
         Ok(())
     }
@@ -114,7 +120,16 @@ impl RunDir {
         agent
             .load_from(&mut store)
             .map_err(|e| anyhow::anyhow!("{}: cannot load the agent: {e}", agent_file.display()))?;
-        Ok(Ppo::from_state(state, agent, device, seed))
+        // Checkpoints older than the optimizer's file resume with Adam afresh.
+        let optimizer_file = dir.join("optimizer.bpk");
+        let optimizer = match optimizer_file.exists() {
+            true => Some(
+                OptimizerRecord::load(&optimizer_file)
+                    .map_err(|e| anyhow::anyhow!("{}: cannot load the optimizer: {e}", optimizer_file.display()))?,
+            ),
+            false => None,
+        };
+        Ok(Ppo::from_state(state, agent, optimizer, device, seed))
     }
 
     pub fn metrics_path(&self) -> PathBuf {

@@ -208,6 +208,38 @@ fn checkpoint_round_trip_gives_identical_actions() {
     assert!(RunDir::create(&dir, &config).unwrap_err().to_string().contains("--resume"));
 }
 
+/// A run resumed from its checkpoint goes on exactly as the run would have without the stop:
+/// Adam's moments and the sampling stream are saved with the weights. Without the optimizer's
+/// file (checkpoints older than it) the next update differs.
+#[test]
+fn resuming_from_a_checkpoint_continues_the_same_updates() {
+    let dir = std::env::temp_dir().join(format!("backflip-resume-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let device = DeviceKind::Flex.device().unwrap();
+    let config = PpoConfig { num_envs: 4, num_steps: 32, num_minibatches: 2, update_epochs: 2, ..Default::default() };
+    let mut ppo = Ppo::new(config.clone(), 4, 2, &device, 9);
+    let mut env = PointMass::new(4, 1);
+    for _ in 0..2 {
+        ppo.iterate(&mut env, 10).unwrap();
+    }
+    let run = RunDir::create(&dir, &RunConfig { ppo: config, ..small_run_config(9, 1000) }).unwrap();
+    run.save_checkpoint(&ppo).unwrap();
+    let next = |ppo: &mut Ppo| {
+        ppo.iterate(&mut PointMass::new(4, 77), 10).unwrap();
+        let obs: Vec<f32> = (0..40).map(|i| (i as f32 * 0.7).cos()).collect();
+        ppo.act_deterministic(&ppo.policy(), &obs)
+    };
+    let mut resumed = run.load_checkpoint(&device, 9).unwrap();
+    let (want, got) = (next(&mut ppo), next(&mut resumed));
+    assert_eq!(want, got);
+    std::fs::write(dir.join("checkpoint/optimizer.bpk"), b"not a burnpack").unwrap();
+    let err = run.load_checkpoint(&device, 9).err().expect("a corrupt optimizer file is an error").to_string();
+    assert!(err.contains("optimizer.bpk") && !err.contains('\n'), "{err}");
+    std::fs::remove_file(dir.join("checkpoint/optimizer.bpk")).unwrap();
+    let mut fresh_adam = run.load_checkpoint(&device, 9).unwrap();
+    assert_ne!(next(&mut fresh_adam), got, "the test would notice Adam starting afresh");
+}
+
 #[test]
 fn metrics_of_runs_older_than_the_preference_columns_still_read() {
     let dir = std::env::temp_dir().join(format!("backflip-oldmetrics-{}", std::process::id()));

@@ -63,9 +63,9 @@ fn missing_field_names_line_and_column() {
 
 #[test]
 fn wrong_type_names_line() {
-    let err = parse(&GOOD.replace("substeps: 1,", "substeps: \"one\",")).unwrap_err();
+    let err = parse(&GOOD.replace("substeps: 4,", "substeps: \"one\",")).unwrap_err();
     let SceneError::Parse { line, .. } = err else { panic!("expected a parse error") };
-    let want = GOOD.lines().position(|l| l.contains("substeps: 1,")).unwrap() + 1;
+    let want = GOOD.lines().position(|l| l.contains("substeps: 4,")).unwrap() + 1;
     assert_eq!(line, want);
 }
 
@@ -123,4 +123,18 @@ fn soft_limits_are_optional_and_checked() {
     assert!(parse(&GOOD.replace(soft, "")).unwrap().physics.soft_limits.is_none());
     invalid(&GOOD.replace("impedance: 0.95", "impedance: 1.5"), "physics.soft_limits.impedance must be between 0 and 1");
     invalid(&GOOD.replace("time_constant: 0.02", "time_constant: 0.0"), "physics.soft_limits.time_constant must be positive");
+}
+
+#[test]
+fn soft_contact_is_optional_and_checked() {
+    let soft = "soft_contact: Some((time_constant: 0.016, margin: 0.001)),";
+    assert!(GOOD.contains(soft), "the scene asks for the soft ground contact");
+    assert!(parse(GOOD).unwrap().physics.soft_contact.is_some());
+    // A scene from before the field keeps rapier's rigid contact, at any step length.
+    let rigid = GOOD.replace(soft, "").replace("timestep: 0.002", "timestep: 0.008");
+    assert!(parse(&rigid).unwrap().physics.soft_contact.is_none());
+    invalid(&GOOD.replace("margin: 0.001", "margin: -0.001"), "physics.soft_contact.margin must be non-negative");
+    invalid(&GOOD.replace("time_constant: 0.016", "time_constant: -1.0"), "physics.soft_contact.time_constant must be positive");
+    // The spring is explicit: a step near its time constant would blow it up.
+    invalid(&GOOD.replace("timestep: 0.002", "timestep: 0.008"), "timing.timestep 0.008 s is too long for physics.soft_contact");
 }

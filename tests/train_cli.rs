@@ -127,3 +127,22 @@ fn reward_weights_come_from_a_file() {
     assert!(err.contains("weights.json") && err.contains("landing_bonus") && err.lines().count() == 1, "{err}");
     assert!(!bad_run.exists());
 }
+
+/// `--ppo-config` takes a file or an embedded preset's name; a name that is neither is a
+/// one-line error that names it and lists the presets, and no run folder is made.
+#[test]
+fn ppo_config_comes_from_a_preset_or_a_file() {
+    let run = tmp("preset-run");
+    let out = bin().args(["train", "--steps", "10", "--ppo-config", "cleanrl", "--out"]).arg(&run).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(config["ppo"]["activation"], "Tanh");
+    assert_eq!(config["ppo"]["num_minibatches"], 32);
+
+    let bad_run = tmp("preset-bad");
+    let out = bin().args(["train", "--steps", "10", "--ppo-config", "cleanrll", "--out"]).arg(&bad_run).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cleanrll") && err.contains("default, cleanrl") && err.lines().count() == 1, "{err}");
+    assert!(!bad_run.exists());
+}

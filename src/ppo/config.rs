@@ -87,6 +87,27 @@ impl Default for PpoConfig {
 }
 
 impl PpoConfig {
+    /// The embedded presets' names, for `--ppo-config NAME`.
+    pub const PRESETS: [&str; 2] = ["default", "cleanrl"];
+
+    /// An embedded preset by name: `default`, or `cleanrl`, the shape of CleanRL's
+    /// `ppo_continuous_action.py` (tanh, 16 environments x 128 steps, 32 minibatches, log std
+    /// 0). With `--terminate-when-unhealthy` the cleanrl preset is what hops forward (README,
+    /// "Hop forward"); the default is tuned for the backflip scene's speed.
+    pub fn preset(name: &str) -> Option<PpoConfig> {
+        match name {
+            "default" => Some(PpoConfig::default()),
+            "cleanrl" => Some(PpoConfig {
+                num_steps: 128,
+                num_minibatches: 32,
+                activation: Activation::Tanh,
+                init_log_std: 0.0,
+                ..PpoConfig::default()
+            }),
+            _ => None,
+        }
+    }
+
     pub fn batch_size(&self) -> usize {
         self.num_envs * self.num_steps
     }

@@ -3,7 +3,7 @@
 //! `ppo_continuous_action.py`; every logged number is explained on `IterationStats`.
 
 use burn::module::{Module, ModuleVisitor, Param};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, OptimizerRecord};
 use burn::prelude::*;
 use burn::tensor::{Int, TensorData};
 use rand::{SeedableRng, seq::SliceRandom};
@@ -91,6 +91,10 @@ pub struct PpoState {
     pub iteration: u64,
     pub obs_dim: usize,
     pub action_dim: usize,
+    /// The sampling stream where it stood, so that a resumed run draws what the run would
+    /// have drawn (None in checkpoints older than this field: reseeded).
+    #[serde(default)]
+    pub rng: Option<ChaCha8Rng>,
 }
 
 const LOG_SQRT_2PI: f32 = 0.918_938_5; // ln(sqrt(2 pi))
@@ -125,17 +129,31 @@ impl Ppo {
             iteration: self.iteration,
             obs_dim: self.obs_dim,
             action_dim: self.action_dim,
+            rng: Some(self.rng.clone()),
         }
     }
 
-    /// Rebuilds a trainer from saved state and weights. Adam's moments start afresh.
-    pub fn from_state(state: PpoState, agent: Agent, device: &Device, seed: u64) -> Ppo {
+    /// Adam's state (its moment estimates and step counts), keyed by the networks' parameter
+    /// ids, which the agent's record keeps.
+    pub fn optimizer_record(&self) -> OptimizerRecord {
+        self.optim.to_record()
+    }
+
+    /// Rebuilds a trainer from saved state, weights and, where saved, Adam's state (without
+    /// it, as in checkpoints older than it, Adam's moments start afresh).
+    pub fn from_state(state: PpoState, agent: Agent, optimizer: Option<OptimizerRecord>, device: &Device, seed: u64) -> Ppo {
         let mut ppo = Ppo::new(state.config, state.obs_dim, state.action_dim, device, seed ^ state.iteration);
         ppo.agent = into_trainable(agent.to_device(&ppo.device));
         ppo.obs_rms = state.obs_rms;
         ppo.reward_scaler = state.reward_scaler;
         ppo.global_step = state.global_step;
         ppo.iteration = state.iteration;
+        if let Some(rng) = state.rng {
+            ppo.rng = rng;
+        }
+        if let Some(record) = optimizer {
+            ppo.optim = ppo.optim.load_record(record);
+        }
         ppo
     }
 

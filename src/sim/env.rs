@@ -93,7 +93,7 @@ impl Env {
         let x_before = self.info.x;
         let mut pitch = self.info.pitch;
         for _ in 0..self.scene.timing.substeps {
-            self.world.set_joint_motors(self.scene.timing.timestep);
+            self.world.prepare_physics_step(self.scene.timing.timestep);
             self.world.physics.step();
             self.world.project_to_plane();
             let phys = &self.world.physics;

@@ -3,7 +3,7 @@
 use rapier3d::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::scene::{Scene, SoftLimits};
+use crate::scene::{Scene, SoftContact, SoftLimits};
 
 /// Collision group of the ground; hopper bodies collide with it and not with each other
 /// (the standard Hopper's self-contacts never matter for hopping or flipping).
@@ -38,6 +38,18 @@ pub struct HopperWorld {
     /// Each hinge, in scene order, with its parent and child body indices.
     joints: Vec<Hinge>,
     soft_limits: Option<SoftLimits>,
+    /// The soft ground contact, with what it needs of each body.
+    soft_contact: Option<SoftGround>,
+}
+
+/// What the soft ground contact needs (`SoftContact`).
+struct SoftGround {
+    params: SoftContact,
+    /// The whole hopper's mass, kg.
+    mass: f32,
+    /// Each body's capsule: segment end points in the body's frame, radius, and the friction
+    /// coefficient of its contact with the ground (the larger of the two, as MuJoCo's).
+    capsules: Vec<([Vector; 2], f32, f32)>,
 }
 
 struct Hinge {
@@ -71,11 +83,15 @@ impl HopperWorld {
         physics.integration_parameters.num_solver_iterations = scene.physics.solver_iterations;
         physics.integration_parameters.num_internal_pgs_iterations = scene.physics.joint_iterations;
 
+        // With the soft contact the ground only marks where the floor is: rapier neither finds
+        // nor solves its contacts (the soft contact computes its own, which is cheaper).
+        let soft = scene.physics.soft_contact.is_some();
+        let ground_groups = if soft { InteractionGroups::none() } else { InteractionGroups::new(GROUND, HOPPER, InteractionTestMode::And) };
         let ground = physics.insert_collider(
             ColliderBuilder::halfspace(rapier3d::na::Unit::new_unchecked(Vector::Z))
                 .friction(scene.physics.friction)
                 .friction_combine_rule(CoefficientCombineRule::Max)
-                .collision_groups(InteractionGroups::new(GROUND, HOPPER, InteractionTestMode::And)),
+                .collision_groups(ground_groups),
             None,
         );
 
@@ -90,6 +106,7 @@ impl HopperWorld {
 
         let mut bodies = Vec::new();
         let mut colliders = Vec::new();
+        let mut capsules = Vec::new();
         for spec in &scene.bodies {
             let c = center(&spec.from, &spec.to);
             let world_c = place(c);
@@ -105,6 +122,8 @@ impl HopperWorld {
                 .can_sleep(false);
             let a = xz(&spec.from) - c;
             let b = xz(&spec.to) - c;
+            let friction = spec.friction.unwrap_or(scene.physics.friction).max(scene.physics.friction);
+            capsules.push(([a, b], spec.radius, friction));
             let collider = ColliderBuilder::capsule_from_endpoints(a, b, spec.radius)
                 .density(scene.physics.density)
                 .friction(spec.friction.unwrap_or(scene.physics.friction))
@@ -146,7 +165,42 @@ impl HopperWorld {
             let (gear, damping, armature) = (j.gear, j.damping, j.armature);
             joints.push(Hinge { handle, parent, child, gear, damping, armature, limits, torque: 0.0 });
         }
-        HopperWorld { physics, bodies, colliders, ground, joints, soft_limits: scene.physics.soft_limits }
+        let soft_contact = scene.physics.soft_contact.map(|params| {
+            let mass = bodies.iter().map(|&h| physics.bodies[h].mass()).sum();
+            SoftGround { params, mass, capsules }
+        });
+        HopperWorld { physics, bodies, colliders, ground, joints, soft_limits: scene.physics.soft_limits, soft_contact }
+    }
+
+    /// Sets the forces and motors for the next physics step of `dt` seconds: the joints'
+    /// (`set_joint_motors`) and, with a soft contact, the ground's.
+    pub fn prepare_physics_step(&mut self, dt: f32) {
+        self.set_joint_motors(dt);
+        self.push_from_ground();
+    }
+
+    /// The soft ground contact's forces for the next physics step (`SoftContact`).
+    fn push_from_ground(&mut self) {
+        let Some(ground) = &self.soft_contact else { return };
+        let tc = ground.params.time_constant;
+        let (k, b) = (ground.mass / (tc * tc), 2.0 * ground.mass / tc);
+        for (&h, &(ends, radius, mu)) in self.bodies.iter().zip(&ground.capsules) {
+            let body = &mut self.physics.bodies[h];
+            body.reset_forces(false);
+            let pose = *body.position();
+            for end in ends {
+                let centre = pose.translation + pose.rotation * end;
+                let depth = radius + ground.params.margin - centre.z;
+                if depth <= 0.0 {
+                    continue;
+                }
+                let point = Vector::new(centre.x, 0.0, centre.z - radius);
+                let v = body.velocity_at_point(point);
+                let normal = (k * depth - b * v.z).max(0.0);
+                let friction = (-b * v.x).clamp(-mu * normal, mu * normal);
+                body.add_force_at_point(Vector::new(friction, 0.0, normal), point, false);
+            }
+        }
     }
 
     /// Sets each hinge's motor torque for the next control step: gear times its action,
@@ -184,7 +238,7 @@ impl HopperWorld {
     /// With soft limits the same motor also carries the limit's spring-damper (`SoftLimits`),
     /// and only the share `1 - impedance` of the motor torque reaches a joint held by its limit.
     /// Each motor torque acts about the axis (-y) on the child, its reaction on the parent.
-    pub fn set_joint_motors(&mut self, dt: f32) {
+    fn set_joint_motors(&mut self, dt: f32) {
         let b = &mut self.physics.bodies;
         for &h in &self.bodies {
             b[h].reset_torques(false);
@@ -246,7 +300,13 @@ impl HopperWorld {
     /// `TOUCH_DISTANCE`. rapier also keeps speculative contacts up to its prediction distance
     /// (2 cm) away; counting those made a hopper standing on its foot "touch" with its leg,
     /// whose lower end is 2 cm above the ground then.
+    /// With the soft contact: the capsule's lowest point within `TOUCH_DISTANCE` of the ground.
     pub fn touches_ground(&self, body: usize) -> bool {
+        if let Some(ground) = &self.soft_contact {
+            let pose = self.physics.bodies[self.bodies[body]].position();
+            let (ends, radius, _) = ground.capsules[body];
+            return ends.iter().any(|&end| (pose.translation + pose.rotation * end).z - radius <= TOUCH_DISTANCE);
+        }
         self.physics
             .narrow_phase
             .contact_pair(self.colliders[body], self.ground)
