@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use anyhow::Context;
+
 use serde::{Deserialize, Serialize};
 
 use crate::clip::{Clip, ClipStep};
@@ -100,8 +102,10 @@ impl EvalReport {
         s
     }
 
-    pub fn save(&self, dir: &Path) -> anyhow::Result<()> {
-        crate::fsutil::write_atomic(&dir.join("eval.json"), serde_json::to_string_pretty(self)?.as_bytes())?;
+    /// Writes the report as JSON to `path` (a run's eval.json, or eval-STEP.json for a snapshot).
+    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+        crate::fsutil::write_atomic(path, serde_json::to_string_pretty(self)?.as_bytes())
+            .with_context(|| format!("{}: cannot write", path.display()))?;
         Ok(())
     }
 }

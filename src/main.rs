@@ -55,6 +55,10 @@ enum Command {
         /// Also write each episode as a JSON clip (body poses per step) into this folder.
         #[arg(long)]
         export: Option<PathBuf>,
+        /// Evaluate the policy of the last snapshot at or before this many env steps instead
+        /// of the final one; writes eval-STEP.json, leaving eval.json alone.
+        #[arg(long)]
+        at_step: Option<u64>,
     },
     /// Answer a run's waiting queries in the viewer, without training.
     Label {
@@ -138,6 +142,10 @@ struct TrainArgs {
     /// PPO iterations between checkpoints and plots.
     #[arg(long, default_value_t = 10)]
     checkpoint_every: u64,
+    /// Env steps between snapshots of the policy, kept in runs/NAME/snapshots/ for `backflip
+    /// eval --at-step` (0: none).
+    #[arg(long, default_value_t = 500_000)]
+    snapshot_every: u64,
     /// Learn the reward from comparisons answered by this labeler (replaces --reward).
     #[arg(long, value_enum)]
     labeler: Option<LabelerKind>,
@@ -262,12 +270,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("saved {} clips to {}", clips.len(), out.join("clips").display());
         }
         Command::Train(args) => train(args)?,
-        Command::Eval { run, episodes, export } => {
+        Command::Eval { run, episodes, export, at_step } => {
             let (dir, config) = RunDir::open(&run)?;
-            let ppo = dir.load_checkpoint(&config.device.device()?, config.seed)?;
+            let device = config.device.device()?;
+            let (ppo, file) = match at_step {
+                None => (dir.load_checkpoint(&device, config.seed)?, "eval.json".to_string()),
+                Some(step) => {
+                    let (at, ppo) = dir.load_snapshot(step, &device, config.seed)?;
+                    (ppo, format!("eval-{at}.json"))
+                }
+            };
             let scene = Arc::new(config.scene.clone());
             let (report, clips) = backflip::eval::evaluate(&ppo, scene, episodes, config.seed, export.is_some())?;
-            report.save(&dir.path)?;
+            report.save(&dir.path.join(file))?;
             print!("{}", report.table());
             if let Some(out) = export {
                 std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
@@ -504,6 +519,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             prefs,
             handwritten,
             terminate_when_unhealthy: args.terminate_when_unhealthy,
+            snapshot_every: args.snapshot_every,
         };
         if human {
             let scene = config.scene.clone();

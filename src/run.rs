@@ -4,6 +4,8 @@
 //! runs/NAME/run.json            what was asked for: scene, reward, seed, steps, PPO config
 //! runs/NAME/metrics.csv         one row per PPO iteration (appended, never rewritten)
 //! runs/NAME/checkpoint/         agent.bpk (burn record) + ppo_state.json (normalisers, counters)
+//!                               + optimizer.bpk (Adam's state)
+//! runs/NAME/snapshots/STEP/     the policy as it was at STEP env steps (agent.bpk, ppo_state.json)
 //! runs/NAME/plots/learning.png  return and task metric against env steps
 //! runs/NAME/eval.json           written by `backflip eval`
 //! ```
@@ -48,6 +50,10 @@ pub struct RunConfig {
     /// whole episodes.
     #[serde(default)]
     pub terminate_when_unhealthy: bool,
+    /// Env steps between snapshots of the policy, kept for `backflip eval --at-step` (0: none;
+    /// runs older than this field keep none).
+    #[serde(default)]
+    pub snapshot_every: u64,
 }
 
 #[derive(Debug)]
@@ -88,13 +94,7 @@ impl RunDir {
     pub fn save_checkpoint(&self, ppo: &Ppo) -> anyhow::Result<()> {
         let dir = self.checkpoint_dir();
         fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-        let tmp = dir.join("agent.tmp.bpk");
-        let mut store = BurnpackStore::from_file(&tmp).overwrite(true);
-        ppo.agent
-            .valid()
-            .save_into(&mut store)
-            .map_err(|e| anyhow::anyhow!("{}: cannot save the agent: {e}", tmp.display()))?;
-        fs::rename(&tmp, dir.join("agent.bpk"))?;
+        save_agent(ppo, &dir)?;
         let tmp = dir.join("optimizer.tmp.bpk");
         ppo.optimizer_record()
             .save(&tmp)
@@ -107,19 +107,7 @@ impl RunDir {
     /// Loads the agent and trainer state onto `device`.
     pub fn load_checkpoint(&self, device: &Device, seed: u64) -> anyhow::Result<Ppo> {
         let dir = self.checkpoint_dir();
-        let state_file = dir.join("ppo_state.json");
-        let text = fs::read_to_string(&state_file).with_context(|| format!("{}: no checkpoint", state_file.display()))?;
-        let state: PpoState =
-            serde_json::from_str(&text).with_context(|| format!("{}: malformed checkpoint state", state_file.display()))?;
-        let agent_file = dir.join("agent.bpk");
-        // Loaded on the plain device; `Ppo::from_state` moves it to the autodiff device as fresh
-        // leaves (loading straight onto autodiff leaves graph nodes in the parameters).
-        let mut agent: Agent = AgentConfig::new(state.obs_dim, state.action_dim, state.config.hidden, 0.0)
-            .init(state.config.activation, &device.clone().inner());
-        let mut store = BurnpackStore::from_file(&agent_file);
-        agent
-            .load_from(&mut store)
-            .map_err(|e| anyhow::anyhow!("{}: cannot load the agent: {e}", agent_file.display()))?;
+        let (state, agent) = load_agent(&dir, device)?;
         // Checkpoints older than the optimizer's file resume with Adam afresh.
         let optimizer_file = dir.join("optimizer.bpk");
         let optimizer = match optimizer_file.exists() {
@@ -130,6 +118,46 @@ impl RunDir {
             false => None,
         };
         Ok(Ppo::from_state(state, agent, optimizer, device, seed))
+    }
+
+    fn snapshot_dir(&self, step: u64) -> PathBuf {
+        self.path.join("snapshots").join(step.to_string())
+    }
+
+    /// Keeps the policy as it is now, under snapshots/STEP (written aside, then renamed in).
+    pub fn save_snapshot(&self, ppo: &Ppo) -> anyhow::Result<()> {
+        let dir = self.snapshot_dir(ppo.global_step);
+        let tmp = dir.with_extension("tmp");
+        let _ = fs::remove_dir_all(&tmp);
+        fs::create_dir_all(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+        save_agent(ppo, &tmp)?;
+        crate::fsutil::write_atomic(&tmp.join("ppo_state.json"), serde_json::to_string(&ppo.state())?.as_bytes())?;
+        let _ = fs::remove_dir_all(&dir);
+        fs::rename(&tmp, &dir).with_context(|| format!("{}: cannot rename into place", dir.display()))?;
+        Ok(())
+    }
+
+    /// The env steps of every snapshot, in order.
+    pub fn snapshots(&self) -> Vec<u64> {
+        let mut steps: Vec<u64> = fs::read_dir(self.path.join("snapshots"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            .collect();
+        steps.sort_unstable();
+        steps
+    }
+
+    /// The policy of the last snapshot at or before `step` env steps, with its step.
+    pub fn load_snapshot(&self, step: u64, device: &Device, seed: u64) -> anyhow::Result<(u64, Ppo)> {
+        let all = self.snapshots();
+        let Some(&at) = all.iter().rev().find(|&&s| s <= step) else {
+            let list = if all.is_empty() { "none".to_string() } else { all.iter().map(u64::to_string).collect::<Vec<_>>().join(", ") };
+            anyhow::bail!("{}: no snapshot at or before {step} env steps (snapshots: {list})", self.path.display());
+        };
+        let (state, agent) = load_agent(&self.snapshot_dir(at), device)?;
+        Ok((at, Ppo::from_state(state, agent, None, device, seed)))
     }
 
     pub fn metrics_path(&self) -> PathBuf {
@@ -263,4 +291,34 @@ impl MetricsRow {
             reward_val_loss: o(extra(20))?,
         })
     }
+}
+
+/// Writes the agent's weights to DIR/agent.bpk (aside, then renamed in).
+fn save_agent(ppo: &Ppo, dir: &Path) -> anyhow::Result<()> {
+    let tmp = dir.join("agent.tmp.bpk");
+    let mut store = BurnpackStore::from_file(&tmp).overwrite(true);
+    ppo.agent
+        .valid()
+        .save_into(&mut store)
+        .map_err(|e| anyhow::anyhow!("{}: cannot save the agent: {e}", tmp.display()))?;
+    fs::rename(&tmp, dir.join("agent.bpk"))?;
+    Ok(())
+}
+
+/// Reads DIR/ppo_state.json and DIR/agent.bpk, the agent on `device`'s plain (no autodiff) side.
+fn load_agent(dir: &Path, device: &Device) -> anyhow::Result<(PpoState, Agent)> {
+    let state_file = dir.join("ppo_state.json");
+    let text = fs::read_to_string(&state_file).with_context(|| format!("{}: no checkpoint", state_file.display()))?;
+    let state: PpoState =
+        serde_json::from_str(&text).with_context(|| format!("{}: malformed checkpoint state", state_file.display()))?;
+    let agent_file = dir.join("agent.bpk");
+    // Loaded on the plain device; `Ppo::from_state` moves it to the autodiff device as fresh
+    // leaves (loading straight onto autodiff leaves graph nodes in the parameters).
+    let mut agent: Agent = AgentConfig::new(state.obs_dim, state.action_dim, state.config.hidden, 0.0)
+        .init(state.config.activation, &device.clone().inner());
+    let mut store = BurnpackStore::from_file(&agent_file);
+    agent
+        .load_from(&mut store)
+        .map_err(|e| anyhow::anyhow!("{}: cannot load the agent: {e}", agent_file.display()))?;
+    Ok((state, agent))
 }

@@ -108,6 +108,11 @@ pub fn train(path: PathBuf, config: Option<RunConfig>, mut opts: TrainOptions) -
         bar.set_position(ppo.global_step);
         bar.set_message(describe(&row, config.scene.task));
         history.push(row);
+        // A snapshot each time the steps pass a multiple of `snapshot_every`.
+        let every = config.snapshot_every;
+        if every > 0 && ppo.global_step / every > (ppo.global_step - batch) / every {
+            run.save_snapshot(&ppo)?;
+        }
         if ppo.iteration % config.checkpoint_every == 0 {
             run.save_checkpoint(&ppo)?;
             plot(&run, &history, config.scene.task);

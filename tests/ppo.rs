@@ -188,6 +188,7 @@ fn small_run_config(seed: u64, total_steps: u64) -> RunConfig {
         prefs: None,
         handwritten: Default::default(),
         terminate_when_unhealthy: false,
+        snapshot_every: 0,
     }
 }
 

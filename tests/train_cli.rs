@@ -22,7 +22,7 @@ fn metric_rows(run: &Path) -> usize {
 fn train_then_eval_writes_the_run_folder() {
     let run = tmp("train-eval");
     let out = bin()
-        .args(["train", "--reward", "handwritten", "--steps", "20000", "--checkpoint-every", "2", "--out"])
+        .args(["train", "--reward", "handwritten", "--steps", "20000", "--checkpoint-every", "2", "--snapshot-every", "8192", "--out"])
         .arg(&run)
         .output()
         .unwrap();
@@ -50,6 +50,20 @@ fn train_then_eval_writes_the_run_folder() {
     }
     let clip: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(export.join("eval-000.json")).unwrap()).unwrap();
     assert_eq!(clip["steps"].as_array().unwrap().len(), 1000);
+
+    // Snapshots each time the steps pass a multiple of 8192; `--at-step` evaluates the last one
+    // at or before it, into its own file, leaving eval.json as it was.
+    assert!(run.join("snapshots/8192/agent.bpk").exists() && run.join("snapshots/16384/agent.bpk").exists());
+    let final_eval = std::fs::read_to_string(run.join("eval.json")).unwrap();
+    let out = bin().arg("eval").arg(&run).args(["--episodes", "1", "--at-step", "16000"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let eval: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("eval-8192.json")).unwrap()).unwrap();
+    assert_eq!(eval["episodes"], 1);
+    assert_eq!(std::fs::read_to_string(run.join("eval.json")).unwrap(), final_eval);
+    let out = bin().arg("eval").arg(&run).args(["--at-step", "100"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("no snapshot at or before 100 env steps (snapshots: 8192, 16384)") && err.lines().count() == 1, "{err}");
 
     let plot = run.join("compare.png");
     let out = bin().arg("compare").arg(&run).arg(&run).arg("--plot").arg(&plot).output().unwrap();
