@@ -285,9 +285,9 @@ fn lowest_points(scene: &Scene, env: &Env) -> Vec<f32> {
 /// ground that gives. MuJoCo's Hopper built from this scene sinks 8.3 mm at its deepest, at
 /// control step 14, and its torso centre is at 1.2186, 1.2064 and 1.2089 m after 10, 20 and 40
 /// steps (`python3 scripts/mujoco_hopper_bench.py scenes/hopper-forward.ron --landing`). Ours
-/// sank 2.8 mm at step 13 when this test was written, rapier's rigid contact 0.4 mm: our spring
-/// pushes with the whole hopper's mass, MuJoCo's with the mass that the contact moves (less for
-/// the foot alone, so it is stiffer at impact than MuJoCo's).
+/// sank 2.8 mm at step 13 when this test was written, rapier's rigid contact 0.4 mm. Ours is
+/// stiffer at impact: our spring pushes with the whole hopper's mass, MuJoCo's, in theory, with
+/// the mass that the contact moves (less for the foot alone).
 #[test]
 fn landing_on_the_soft_ground_gives() {
     let scene = Arc::new(Scene::builtin("hopper-forward").unwrap());
