@@ -94,14 +94,12 @@ impl RunDir {
     pub fn save_checkpoint(&self, ppo: &Ppo) -> anyhow::Result<()> {
         let dir = self.checkpoint_dir();
         fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
-        save_agent(ppo, &dir)?;
         let tmp = dir.join("optimizer.tmp.bpk");
         ppo.optimizer_record()
             .save(&tmp)
             .map_err(|e| anyhow::anyhow!("{}: cannot save the optimizer: {e}", tmp.display()))?;
         fs::rename(&tmp, dir.join("optimizer.bpk"))?;
-        crate::fsutil::write_atomic(&dir.join("ppo_state.json"), serde_json::to_string(&ppo.state())?.as_bytes())?;
-        Ok(())
+        save_policy(ppo, &dir)
     }
 
     /// Loads the agent and trainer state onto `device`.
@@ -130,8 +128,7 @@ impl RunDir {
         let tmp = dir.with_extension("tmp");
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir_all(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
-        save_agent(ppo, &tmp)?;
-        crate::fsutil::write_atomic(&tmp.join("ppo_state.json"), serde_json::to_string(&ppo.state())?.as_bytes())?;
+        save_policy(ppo, &tmp)?;
         let _ = fs::remove_dir_all(&dir);
         fs::rename(&tmp, &dir).with_context(|| format!("{}: cannot rename into place", dir.display()))?;
         Ok(())
@@ -293,8 +290,9 @@ impl MetricsRow {
     }
 }
 
-/// Writes the agent's weights to DIR/agent.bpk (aside, then renamed in).
-fn save_agent(ppo: &Ppo, dir: &Path) -> anyhow::Result<()> {
+/// Writes the agent's weights to DIR/agent.bpk, then the trainer state to DIR/ppo_state.json
+/// (each aside, then renamed in; the state last, so a state file names a whole policy).
+fn save_policy(ppo: &Ppo, dir: &Path) -> anyhow::Result<()> {
     let tmp = dir.join("agent.tmp.bpk");
     let mut store = BurnpackStore::from_file(&tmp).overwrite(true);
     ppo.agent
@@ -302,6 +300,7 @@ fn save_agent(ppo: &Ppo, dir: &Path) -> anyhow::Result<()> {
         .save_into(&mut store)
         .map_err(|e| anyhow::anyhow!("{}: cannot save the agent: {e}", tmp.display()))?;
     fs::rename(&tmp, dir.join("agent.bpk"))?;
+    crate::fsutil::write_atomic(&dir.join("ppo_state.json"), serde_json::to_string(&ppo.state())?.as_bytes())?;
     Ok(())
 }
 

@@ -52,6 +52,13 @@ struct SoftGround {
     capsules: Vec<([Vector; 2], f32, f32)>,
 }
 
+impl SoftGround {
+    /// Body `i`'s capsule segment end points in the world, at `pose`.
+    fn world_ends(&self, i: usize, pose: &Pose) -> [Vector; 2] {
+        self.capsules[i].0.map(|end| pose.translation + pose.rotation * end)
+    }
+}
+
 struct Hinge {
     handle: ImpulseJointHandle,
     parent: usize,
@@ -184,12 +191,11 @@ impl HopperWorld {
         let Some(ground) = &self.soft_contact else { return };
         let tc = ground.params.time_constant;
         let (k, b) = (ground.mass / (tc * tc), 2.0 * ground.mass / tc);
-        for (&h, &(ends, radius, mu)) in self.bodies.iter().zip(&ground.capsules) {
+        for (i, &h) in self.bodies.iter().enumerate() {
+            let (_, radius, mu) = ground.capsules[i];
             let body = &mut self.physics.bodies[h];
             body.reset_forces(false);
-            let pose = *body.position();
-            for end in ends {
-                let centre = pose.translation + pose.rotation * end;
+            for centre in ground.world_ends(i, body.position()) {
                 let depth = radius + ground.params.margin - centre.z;
                 if depth <= 0.0 {
                     continue;
@@ -303,9 +309,9 @@ impl HopperWorld {
     /// With the soft contact: the capsule's lowest point within `TOUCH_DISTANCE` of the ground.
     pub fn touches_ground(&self, body: usize) -> bool {
         if let Some(ground) = &self.soft_contact {
-            let pose = self.physics.bodies[self.bodies[body]].position();
-            let (ends, radius, _) = ground.capsules[body];
-            return ends.iter().any(|&end| (pose.translation + pose.rotation * end).z - radius <= TOUCH_DISTANCE);
+            let radius = ground.capsules[body].1;
+            let ends = ground.world_ends(body, self.physics.bodies[self.bodies[body]].position());
+            return ends.iter().any(|end| end.z - radius <= TOUCH_DISTANCE);
         }
         self.physics
             .narrow_phase
