@@ -6,7 +6,8 @@ use anyhow::Context;
 use plotters::prelude::*;
 
 use crate::eval::EvalReport;
-use crate::run::{MetricsRow, RunDir};
+use crate::metrics::MetricsRow;
+use crate::run::RunDir;
 use crate::scene::TaskKind;
 
 pub struct RunSummary {
@@ -35,7 +36,7 @@ pub fn summarize(path: &Path) -> anyhow::Result<RunSummary> {
             Some(p) => format!("learned ({:?} teacher)", p.teacher.kind).to_lowercase(),
             None => format!("{:?}", config.reward).to_lowercase(),
         },
-        env_steps: last.map(|r| r.global_step).unwrap_or(0),
+        env_steps: last.map(|r| r.ppo.global_step).unwrap_or(0),
         comparisons: last.and_then(|r| r.comparisons),
         wall_seconds: last.map(|r| r.wall_seconds).unwrap_or(0.0),
         eval,
@@ -49,11 +50,20 @@ pub fn table(runs: &[RunSummary]) -> String {
         "| run | reward | success rate | backflips / episode | judge score | true return | env steps | comparisons | wall time |\n|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in runs {
-        let tr = r.eval.mean_return.map(|v| format!("{v:.1}")).unwrap_or_else(|| "n/a".into());
+        let f = |v: Option<f32>, digits: usize| v.map(|x| format!("{x:.digits$}")).unwrap_or_else(|| "n/a".into());
+        let m = &r.eval.summary;
         let c = r.comparisons.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
         s += &format!(
-            "| {} | {} | {:.2} | {:.2} | {:.3} | {} | {} | {} | {:.0} s |\n",
-            r.name, r.reward, r.eval.success_rate, r.eval.backflips_per_episode, r.eval.judge_score, tr, r.env_steps, c, r.wall_seconds
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} s |\n",
+            r.name,
+            r.reward,
+            f(m.success_rate, 2),
+            f(m.backflips_per_episode, 2),
+            f(m.judge_score, 3),
+            f(m.true_return, 1),
+            r.env_steps,
+            c,
+            r.wall_seconds
         );
     }
     s
@@ -64,11 +74,11 @@ pub fn plot(path: &PathBuf, runs: &[RunSummary]) -> anyhow::Result<()> {
     crate::plot::register_font();
     let task = runs.first().map(|r| r.task).unwrap_or(TaskKind::Backflip);
     let get = |m: &MetricsRow| match task {
-        TaskKind::Backflip => m.success_rate,
-        TaskKind::HopForward => m.true_return,
+        TaskKind::Backflip => m.episodes.success_rate,
+        TaskKind::HopForward => m.episodes.true_return,
     };
     let series: Vec<Vec<(f64, f64)>> =
-        runs.iter().map(|r| r.history.iter().filter_map(|m| get(m).map(|v| (m.global_step as f64, v as f64))).collect()).collect();
+        runs.iter().map(|r| r.history.iter().filter_map(|m| get(m).map(|v| (m.ppo.global_step as f64, v as f64))).collect()).collect();
     let x_max = series.iter().flatten().map(|p| p.0).fold(1.0, f64::max);
     let (lo, hi) = series.iter().flatten().fold((0.0f64, 1e-3f64), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
     let root = BitMapBackend::new(path, (1000, 600)).into_drawing_area();

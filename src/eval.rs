@@ -12,18 +12,14 @@ use crate::clip::{Clip, ClipStep};
 use crate::ppo::Ppo;
 use crate::scene::Scene;
 use crate::sim::VecEnv;
-use crate::task::{BackflipJudge, Task};
+use crate::episode::{EpisodeStats, EpisodeSummary};
+use crate::task::Task;
 
+/// What the deterministic policy did in whole evaluation episodes.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct EvalReport {
-    /// Mean true return per episode, where the task has a true reward.
-    pub mean_return: Option<f32>,
-    pub backflips_per_episode: f32,
-    /// Share of episodes with at least one clean backflip.
-    pub success_rate: f32,
-    /// Mean judge score of whole episodes.
-    pub judge_score: f32,
-    pub episodes: usize,
+    #[serde(flatten)]
+    pub summary: EpisodeSummary,
     /// Environment steps the policy was trained for.
     pub env_steps: u64,
 }
@@ -63,16 +59,13 @@ pub fn evaluate(ppo: &Ppo, scene: Arc<Scene>, episodes: usize, seed: u64, keep_c
         }
         obs = out.obs;
     }
-    let reports: Vec<_> = infos.iter().map(|i| task.judge.evaluate(i)).collect();
-    let n = episodes as f32;
-    let report = EvalReport {
-        mean_return: task.true_reward(&Default::default(), &[]).map(|_| returns.iter().sum::<f32>() / n),
-        backflips_per_episode: reports.iter().map(|r| r.clean_flips as f32).sum::<f32>() / n,
-        success_rate: reports.iter().filter(|r| r.clean_flips > 0).count() as f32 / n,
-        judge_score: reports.iter().map(BackflipJudge::score_report).sum::<f32>() / n,
-        episodes,
-        env_steps: ppo.global_step,
-    };
+    let has_true_reward = task.true_reward(&Default::default(), &[]).is_some();
+    let stats: Vec<EpisodeStats> =
+        infos.iter().zip(&returns).map(|(i, &r)| EpisodeStats::judge(&task, i, 0.0, has_true_reward.then_some(r))).collect();
+    let mut summary = EpisodeSummary::of(&stats);
+    // Nothing is trained in evaluation: there is no training return.
+    summary.episodic_return = None;
+    let report = EvalReport { summary, env_steps: ppo.global_step };
     let clips = steps
         .into_iter()
         .enumerate()
@@ -91,13 +84,16 @@ pub fn evaluate(ppo: &Ppo, scene: Arc<Scene>, episodes: usize, seed: u64, keep_c
 
 impl EvalReport {
     pub fn table(&self) -> String {
+        let f = |v: Option<f32>, digits: usize| v.map(|x| format!("{x:.digits$}")).unwrap_or_else(|| "n/a".into());
+        let m = &self.summary;
         let mut s = String::from("| measure | value |\n|---|---|\n");
-        let r = self.mean_return.map(|v| format!("{v:.1}")).unwrap_or_else(|| "n/a".into());
-        s += &format!("| mean true return | {r} |\n");
-        s += &format!("| clean backflips per episode | {:.2} |\n", self.backflips_per_episode);
-        s += &format!("| success rate | {:.2} |\n", self.success_rate);
-        s += &format!("| judge score | {:.3} |\n", self.judge_score);
-        s += &format!("| episodes | {} |\n", self.episodes);
+        s += &format!("| mean true return | {} |\n", f(m.true_return, 1));
+        s += &format!("| clean backflips per episode | {} |\n", f(m.backflips_per_episode, 2));
+        s += &format!("| success rate | {} |\n", f(m.success_rate, 2));
+        s += &format!("| full backward turns per episode | {} |\n", f(m.backward_turns_per_episode, 2));
+        s += &format!("| clean landings per full backward turn | {} |\n", f(m.landings_per_turn, 2));
+        s += &format!("| judge score | {} |\n", f(m.judge_score, 3));
+        s += &format!("| episodes | {} |\n", m.episodes);
         s += &format!("| env steps trained | {} |\n", self.env_steps);
         s
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::episode::EpisodeStats;
 use crate::ppo::{EnvStep, PpoEnv};
 use crate::scene::{Scene, TaskKind};
 use crate::sim::{StepInfo, VecEnv};
@@ -19,17 +20,6 @@ pub enum RewardKind {
     True,
     /// The reward model learned from comparisons (`--labeler`).
     Learned,
-}
-
-/// One finished episode, judged.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct EpisodeStats {
-    /// Sum of the training reward.
-    pub train_return: f32,
-    /// Sum of the true reward, where the task has one.
-    pub true_return: Option<f32>,
-    pub clean_flips: usize,
-    pub judge_score: f32,
 }
 
 /// Whether `reward` exists for the scene's task.
@@ -183,13 +173,8 @@ impl PpoEnv for HopperEnv {
             self.episodes[e].push(*info);
             if step.done[e] {
                 let infos = &self.episodes[e][1..];
-                let report = self.task.judge.evaluate(infos);
-                self.finished.push(EpisodeStats {
-                    train_return: self.train_returns[e],
-                    true_return: true_r.map(|_| self.true_returns[e]),
-                    clean_flips: report.clean_flips,
-                    judge_score: crate::task::BackflipJudge::score_report(&report),
-                });
+                let true_return = true_r.map(|_| self.true_returns[e]);
+                self.finished.push(EpisodeStats::judge(&self.task, infos, self.train_returns[e], true_return));
                 self.train_returns[e] = 0.0;
                 self.true_returns[e] = 0.0;
                 self.episodes[e].clear();

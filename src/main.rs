@@ -10,11 +10,11 @@ use clap::{Parser, Subcommand};
 use backflip::clip::Clip;
 use backflip::device::DeviceKind;
 use backflip::hopper_env::RewardKind;
+use backflip::experiment::{Arm, Experiment, ExperimentConfig};
 use backflip::ppo::{Activation, PpoConfig};
-use backflip::oracle::{TeacherConfig, TeacherKind};
-use backflip::pipeline::PrefConfig;
-use backflip::reward::QueryMode;
-use backflip::run::{RunConfig, RunDir};
+use backflip::run::RunDir;
+use backflip::settings::{self, PrefArgs, RewardSource, RunArgs};
+use backflip::train::Start;
 use backflip::rollout::{self, FixedPolicy};
 use backflip::scene::Scene;
 
@@ -44,8 +44,12 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Train a policy with PPO on a known reward (hand-written backflip, or hop forward's true reward).
+    /// Train a policy with PPO on a known reward (hand-written backflip, or hop forward's true
+    /// reward), or on a reward learned from a labeler's comparisons (--labeler).
     Train(TrainArgs),
+    /// The main job against the hand-written baseline over several seeds: every run trained,
+    /// evaluated, one table and one plot. Resumable.
+    Experiment(ExperimentArgs),
     /// Evaluate a run's deterministic policy; writes eval.json and prints a table.
     Eval {
         /// The run folder.
@@ -105,81 +109,55 @@ enum Command {
 
 #[derive(clap::Args)]
 struct TrainArgs {
-    /// Scene file, or the name of an embedded scene.
-    #[arg(long, default_value = "hopper-backflip")]
-    scene: String,
-    /// Per-step reward to train on.
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    prefs: PrefArgs,
+    /// Per-step reward to train on (a labeler replaces it with the learned reward).
     #[arg(long, value_enum, default_value = "handwritten")]
     reward: RewardKind,
-    /// Environment steps to train for.
-    #[arg(long, default_value_t = 10_000_000)]
-    steps: u64,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    #[arg(long, value_enum, default_value = "flex")]
-    device: DeviceKind,
     /// Run folder (default: runs/SCENE-REWARD-sSEED-TIME).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Continue the run in this folder where it stopped (its saved settings are used; give
-    /// --labeler human to label it yourself).
+    /// Continue the run in this folder where it stopped (its saved settings are used, but for
+    /// --steps; give --labeler human to label it yourself).
     #[arg(long, conflicts_with = "out")]
     resume: Option<PathBuf>,
-    /// PPO settings: a JSON file (fields of PpoConfig; missing fields keep their defaults) or
-    /// the name of an embedded preset, `default` or `cleanrl` (CleanRL's shape, with tanh).
-    #[arg(long)]
-    ppo_config: Option<PathBuf>,
-    /// The hand-written reward's weights as a JSON file (fields of HandwrittenBackflipReward;
-    /// missing fields keep their defaults), with --reward handwritten.
-    #[arg(long)]
-    reward_weights: Option<PathBuf>,
-    /// Environments stepped together (overrides the PPO config).
-    #[arg(long)]
-    envs: Option<usize>,
-    /// Hidden-layer activation (overrides the PPO config).
-    #[arg(long, value_enum)]
-    activation: Option<Activation>,
-    /// PPO iterations between checkpoints and plots.
-    #[arg(long, default_value_t = 10)]
-    checkpoint_every: u64,
-    /// Env steps between snapshots of the policy, kept in runs/NAME/snapshots/ for `backflip
-    /// eval --at-step` (0: none).
-    #[arg(long, default_value_t = 500_000)]
-    snapshot_every: u64,
     /// Learn the reward from comparisons answered by this labeler (replaces --reward).
     #[arg(long, value_enum)]
     labeler: Option<LabelerKind>,
-    /// Comparisons to ask for in all (with --labeler).
-    #[arg(long, default_value_t = 1000)]
-    comparisons: usize,
-    /// The scripted teacher (with --labeler oracle).
-    #[arg(long, value_enum, default_value = "humanlike")]
-    teacher: TeacherKind,
-    /// Rationality of the boltzmann teacher.
-    #[arg(long)]
-    beta: Option<f32>,
-    /// Probability of a wrong answer (mistake, humanlike teachers).
-    #[arg(long)]
-    eps: Option<f32>,
-    /// Scores closer than this are answered "equal" (equal, humanlike).
-    #[arg(long)]
-    equal_threshold: Option<f32>,
-    /// Both scores below this: "can't tell" (skip).
-    #[arg(long)]
-    skip_threshold: Option<f32>,
-    /// Discount of earlier steps (myopic teacher).
-    #[arg(long)]
-    myopic_gamma: Option<f32>,
-    /// How queries are picked.
-    #[arg(long, value_enum, default_value = "disagreement")]
-    queries: QueryMode,
-    /// What the initial comparisons (before RL) are asked about.
-    #[arg(long, value_enum, default_value = "policy")]
-    initial_clips: backflip::pipeline::InitialClips,
     /// Hop forward, true reward: end a training episode when the Hopper falls (stops being
     /// healthy), as the standard benchmark does. Evaluation still plays whole episodes.
     #[arg(long)]
     terminate_when_unhealthy: bool,
+}
+
+#[derive(clap::Args)]
+struct ExperimentArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    prefs: PrefArgs,
+    /// Seeds, each trained once in every arm.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3")]
+    seeds: Vec<u64>,
+    /// Episodes of each evaluation.
+    #[arg(long, default_value_t = 20)]
+    episodes: usize,
+    /// Env steps between evaluated snapshots (the plot's points).
+    #[arg(long, default_value_t = 1_000_000)]
+    eval_every: u64,
+    /// Runs trained at once (1 on 2 cores; more where there are many).
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Experiment folder (default: experiments/SCENE-TIME).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Continue the experiment in this folder where it stopped.
+    #[arg(long, conflicts_with = "out")]
+    resume: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -270,6 +248,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("saved {} clips to {}", clips.len(), out.join("clips").display());
         }
         Command::Train(args) => train(args)?,
+        Command::Experiment(args) => experiment(args)?,
         Command::Eval { run, episodes, export, at_step } => {
             let (dir, config) = RunDir::open(&run)?;
             let device = config.device.device()?;
@@ -383,7 +362,7 @@ fn view(run: PathBuf, clip: Option<String>, screenshot: Option<Vec<String>>, exi
         None => {
             let ppo = dir.load_checkpoint(&config.device.device()?, config.seed)?;
             let (report, clips) = backflip::eval::evaluate(&ppo, Arc::new(config.scene.clone()), 1, config.seed, true)?;
-            (clips.into_iter().next().context("no episode")?, report.backflips_per_episode as usize)
+            (clips.into_iter().next().context("no episode")?, report.summary.backflips_per_episode.unwrap_or(0.0) as usize)
         }
     };
     let (link, trainer) = backflip::human::link();
@@ -448,86 +427,64 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
     let human = args.labeler == Some(LabelerKind::Human);
     let opts = backflip::train::TrainOptions { progress: true, human: None };
     let run = if let Some(path) = args.resume {
+        let start = Start::Resume { steps: args.run.steps };
         if human {
             let (_, config) = RunDir::open(&path)?;
             anyhow::ensure!(config.prefs.is_some(), "{}: this run does not learn from preferences", path.display());
-            train_with_window(config.scene, move |opts| backflip::train::train(path, None, opts))?
+            train_with_window(config.scene, move |opts| backflip::train::train(path, start, opts))?
         } else {
-            backflip::train::train(path, None, opts)?
+            backflip::train::train(path, start, opts)?
         }
     } else {
-        let scene = Scene::resolve(&args.scene)?;
-        let mut ppo = match &args.ppo_config {
-            None => PpoConfig::default(),
-            // A file of that name wins over a preset.
-            Some(p) => match PpoConfig::preset(&p.to_string_lossy()).filter(|_| !p.exists()) {
-                Some(preset) => preset,
-                None => {
-                    let presets = PpoConfig::PRESETS.join(", ");
-                    let text = std::fs::read_to_string(p)
-                        .with_context(|| format!("{}: cannot read (nor is it a preset: {presets})", p.display()))?;
-                    serde_json::from_str(&text).with_context(|| format!("{}: malformed PPO config", p.display()))?
-                }
-            },
-        };
-        let handwritten = match &args.reward_weights {
-            Some(p) => {
-                anyhow::ensure!(args.reward == RewardKind::Handwritten && args.labeler.is_none(), "--reward-weights is for --reward handwritten");
-                let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
-                serde_json::from_str(&text).with_context(|| format!("{}: malformed reward weights", p.display()))?
-            }
-            None => Default::default(),
-        };
-        ppo.num_envs = args.envs.unwrap_or(ppo.num_envs);
-        ppo.activation = args.activation.unwrap_or(ppo.activation);
-        let prefs = args.labeler.map(|_| {
-            let mut teacher = match args.teacher {
-                TeacherKind::Humanlike => TeacherConfig::humanlike(),
-                kind => TeacherConfig { kind, ..Default::default() },
-            };
-            teacher.beta = args.beta.unwrap_or(teacher.beta);
-            teacher.eps = args.eps.unwrap_or(teacher.eps);
-            teacher.equal_threshold = args.equal_threshold.unwrap_or(teacher.equal_threshold);
-            teacher.skip_threshold = args.skip_threshold.unwrap_or(teacher.skip_threshold);
-            teacher.gamma = args.myopic_gamma.unwrap_or(teacher.gamma);
-            PrefConfig {
-                comparisons: args.comparisons,
-                teacher,
-                queries: args.queries,
-                initial_clips: args.initial_clips,
-                ..Default::default()
-            }
-        });
-        let reward = if prefs.is_some() { RewardKind::Learned } else { args.reward };
+        let source = if args.labeler.is_some() { RewardSource::Learned } else { RewardSource::Known(args.reward) };
+        let config = settings::run_config(&args.run, &args.prefs, source, args.seed, args.terminate_when_unhealthy)?;
         let label = match args.labeler {
             Some(LabelerKind::Oracle) => "oracle".to_string(),
             Some(LabelerKind::Human) => "human".to_string(),
             None => format!("{:?}", args.reward),
         };
-        let out = args.out.unwrap_or_else(|| {
-            let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-            PathBuf::from(format!("runs/{}-{}-s{}-{}", scene.name, label, args.seed, secs).to_lowercase())
-        });
-        let config = RunConfig {
-            scene,
-            reward,
-            seed: args.seed,
-            total_steps: args.steps,
-            device: args.device,
-            ppo,
-            checkpoint_every: args.checkpoint_every.max(1),
-            prefs,
-            handwritten,
-            terminate_when_unhealthy: args.terminate_when_unhealthy,
-            snapshot_every: args.snapshot_every,
-        };
+        let out = args.out.unwrap_or_else(|| settings::default_run_folder(&config.scene.name, &label, args.seed));
         if human {
             let scene = config.scene.clone();
-            train_with_window(scene, move |opts| backflip::train::train(out, Some(config), opts))?
+            train_with_window(scene, move |opts| backflip::train::train(out, Start::New(config), opts))?
         } else {
-            backflip::train::train(out, Some(config), opts)?
+            backflip::train::train(out, Start::New(config), opts)?
         }
     };
     println!("run saved in {}", run.path.display());
+    Ok(())
+}
+
+fn experiment(args: ExperimentArgs) -> anyhow::Result<()> {
+    backflip::train::install_ctrlc();
+    let experiment = match &args.resume {
+        Some(path) => Experiment::open(path)?,
+        None => {
+            let learned = RunArgs { reward_weights: None, ..args.run.clone() };
+            let learned = settings::run_config(&learned, &args.prefs, RewardSource::Learned, 0, false)?;
+            let (baseline, name) = match learned.scene.task {
+                backflip::scene::TaskKind::Backflip => (RewardKind::Handwritten, "handwritten"),
+                backflip::scene::TaskKind::HopForward => (RewardKind::True, "true"),
+            };
+            let baseline = settings::run_config(&args.run, &args.prefs, RewardSource::Known(baseline), 0, false)?;
+            let out = args.out.clone().unwrap_or_else(|| {
+                let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+                PathBuf::from(format!("experiments/{}-{secs}", learned.scene.name))
+            });
+            let config = ExperimentConfig {
+                seeds: args.seeds.clone(),
+                episodes: args.episodes,
+                eval_every: args.eval_every,
+                arms: vec![Arm { name: "learned".into(), run: learned }, Arm { name: name.into(), run: baseline }],
+            };
+            Experiment::create(&out, config)?
+        }
+    };
+    if !experiment.run(args.jobs)? {
+        eprintln!("stopped; continue with: backflip experiment --resume {}", experiment.path.display());
+        return Ok(());
+    }
+    print!("{}", std::fs::read_to_string(experiment.path.join("results.md"))?);
+    println!("plot: {}", experiment.path.join("success.png").display());
     Ok(())
 }

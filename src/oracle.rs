@@ -57,6 +57,16 @@ impl Default for TeacherConfig {
 }
 
 impl TeacherConfig {
+    pub fn validate(&self) -> anyhow::Result<()> {
+        use crate::settings::check::*;
+        non_negative("teacher.beta", self.beta as f64)?;
+        within("teacher.eps", self.eps as f64, 0.0, 1.0, false)?;
+        non_negative("teacher.equal_threshold", self.equal_threshold as f64)?;
+        finite("teacher.skip_threshold", self.skip_threshold as f64)?;
+        within("teacher.gamma", self.gamma as f64, 0.0, 1.0, false)?;
+        Ok(())
+    }
+
     pub fn humanlike() -> Self {
         TeacherConfig { kind: TeacherKind::Humanlike, eps: 0.1, equal_threshold: 0.05, ..Default::default() }
     }

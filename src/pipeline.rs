@@ -7,8 +7,11 @@
 //! recorder:     appends each answer to comparisons.jsonl (fsync) at once ---> trainer
 //! trainer:      trains the ensemble on the answers in force ----------------> main (snapshot)
 //! ```
-//! No stage waits on another except through a channel; a slow or silent labeler only means
-//! fewer answers, never a stalled PPO loop.
+//! With a person as labeler no stage waits on another except through a channel: a slow or
+//! silent labeler only means fewer answers, never a stalled PPO loop. With a scripted labeler
+//! the main thread runs the stages in lockstep (`Stages::settle`, `Stages::request_round`), so
+//! that a seed gives one run: every query is answered before PPO goes on, and each reward
+//! round trains on a fixed set of answers and reaches PPO at a fixed iteration.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -56,6 +59,24 @@ pub struct PrefConfig {
     pub epochs_per_round: usize,
     /// A trainer round starts once this many new answers have arrived.
     pub answers_per_round: usize,
+    /// With a scripted labeler (lockstep) a reward round trains while PPO runs on, and PPO
+    /// takes up its snapshot a fixed number of iterations after asking for it (waiting there
+    /// if the round is not done): at least `round_lag_iterations`, and more for a longer round,
+    /// one iteration per `round_pair_epochs_per_iteration` pairs trained on in all (pairs x
+    /// epochs), the trainer's pace beside PPO on 2 cores. A fixed schedule, so a seed gives
+    /// one run; see `PrefConfig::round_lag`.
+    #[serde(default = "default_round_lag")]
+    pub round_lag_iterations: u64,
+    #[serde(default = "default_round_pace")]
+    pub round_pair_epochs_per_iteration: f64,
+}
+
+fn default_round_lag() -> u64 {
+    PrefConfig::default().round_lag_iterations
+}
+
+fn default_round_pace() -> f64 {
+    PrefConfig::default().round_pair_epochs_per_iteration
 }
 
 impl Default for PrefConfig {
@@ -70,6 +91,8 @@ impl Default for PrefConfig {
             pretrain_epochs: 100,
             epochs_per_round: 10,
             answers_per_round: 16,
+            round_lag_iterations: 8,
+            round_pair_epochs_per_iteration: 32.0,
         }
     }
 }
@@ -88,6 +111,33 @@ impl PrefConfig {
     pub fn initial(&self) -> usize {
         (self.comparisons as f32 * self.initial_share).round() as usize
     }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        use crate::settings::check::*;
+        at_least("comparisons", self.comparisons as u64, 1)?;
+        within("prefs.initial_share", self.initial_share as f64, 0.0, 1.0, false)?;
+        anyhow::ensure!(
+            self.initial() >= 1,
+            "comparisons: {} comparisons leave none to ask before RL starts ({}% of them); ask for more",
+            self.comparisons,
+            self.initial_share * 100.0
+        );
+        self.teacher.validate()?;
+        self.reward.validate()?;
+        at_least("prefs.pretrain_epochs", self.pretrain_epochs as u64, 1)?;
+        at_least("prefs.epochs_per_round", self.epochs_per_round as u64, 1)?;
+        at_least("prefs.answers_per_round", self.answers_per_round as u64, 1)?;
+        positive("prefs.round_pair_epochs_per_iteration", self.round_pair_epochs_per_iteration)?;
+        Ok(())
+    }
+
+    /// PPO iterations from asking for a round of `epochs` epochs with `answered` comparisons in
+    /// force to taking up its snapshot (lockstep).
+    pub fn round_lag(&self, answered: usize, epochs: usize) -> u64 {
+        let train_pairs = answered as f64 * (1.0 - self.reward.holdout as f64);
+        let pace = (train_pairs * epochs as f64 / self.round_pair_epochs_per_iteration).ceil() as u64;
+        pace.max(self.round_lag_iterations).max(1)
+    }
 }
 
 /// Who answers queries. The oracle is one; the desktop viewer will be another. `answer` may
@@ -95,6 +145,11 @@ impl PrefConfig {
 pub trait Labeler: Send {
     fn answer(&mut self, left: &Clip, right: &Clip) -> Option<Answer>;
     fn who(&self) -> Who;
+    /// A scripted labeler answers at once and reproducibly, so the run waits for it (lockstep);
+    /// a person is never waited on.
+    fn scripted(&self) -> bool {
+        false
+    }
 }
 
 /// The scripted teacher as a labeler: scores each clip with the task's judge or true return.
@@ -126,6 +181,10 @@ impl Labeler for OracleLabeler {
     fn who(&self) -> Who {
         Who::Teacher(self.teacher.config.clone())
     }
+
+    fn scripted(&self) -> bool {
+        true
+    }
 }
 
 /// A question for the labeler.
@@ -139,11 +198,20 @@ enum SelectorMsg {
     Clips(Vec<Clip>),
     Want(usize),
     Snapshot(RewardSnapshot),
+    /// Replies with the number of queries sent so far, once every earlier message is handled.
+    Settle(Sender<usize>),
+}
+
+/// A reward-training round the main thread asks for (lockstep): train once `answered`
+/// comparisons are in force, for `epochs` epochs.
+struct Round {
+    answered: usize,
+    epochs: usize,
 }
 
 /// What the trainer tells the main thread.
 pub enum TrainerEvent {
-    Snapshot(RewardSnapshot, RewardStats, usize),
+    Snapshot(RewardSnapshot, RewardStats),
     Answered(usize),
     Error(String),
 }
@@ -151,7 +219,10 @@ pub enum TrainerEvent {
 /// The running stages; dropping it closes the channels and the threads finish.
 pub struct Stages {
     to_selector: Sender<SelectorMsg>,
+    to_trainer: Sender<Round>,
     pub from_trainer: Receiver<TrainerEvent>,
+    /// The labeler is scripted: the main thread drives the stages in lockstep.
+    pub lockstep: bool,
     /// Withdraws the answer to the query with these clip ids (undo): the store appends a
     /// withdrawal. It may be sent before the answer reaches the store; it waits for it.
     pub withdraw: Sender<(String, String)>,
@@ -209,19 +280,26 @@ pub fn start(setup: StageSetup, labeler: Box<dyn Labeler>) -> anyhow::Result<Sta
     let dir = clip_dir.clone();
     std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, dir, steps, mode, seed))?;
     let who = labeler.who();
+    let lockstep = labeler.scripted();
     std::thread::Builder::new().name("labeler".into()).spawn(move || labeler_loop(labeler, query_rx, answer_tx))?;
     let ensemble = RewardEnsemble::new(setup.config.reward.clone(), setup.d_input, &setup.device, seed);
-    let to_sel = to_selector.clone();
     let existing = store.comparisons().to_vec();
+    let (to_trainer, rounds) = unbounded::<Round>();
     let (change_tx, change_rx) = unbounded::<StoreChange>();
     let events = event_tx.clone();
     std::thread::Builder::new()
         .name("recorder".into())
         .spawn(move || recorder(store, who, answer_rx, withdraw_rx, change_tx, events))?;
-    std::thread::Builder::new()
-        .name("reward-trainer".into())
-        .spawn(move || trainer(existing, clip_dir, ensemble, setup.config, seed, change_rx, event_tx, to_sel))?;
-    Ok(Stages { to_selector, from_trainer, withdraw })
+    std::thread::Builder::new().name("reward-trainer".into()).spawn(move || {
+        // A panic in training becomes an error the main thread reports, never a silent wait.
+        let events = event_tx.clone();
+        let rounds = lockstep.then_some(rounds);
+        let run = std::panic::AssertUnwindSafe(|| trainer(existing, clip_dir, ensemble, setup.config, seed, change_rx, event_tx, rounds));
+        if std::panic::catch_unwind(run).is_err() {
+            let _ = events.send(TrainerEvent::Error("the reward trainer panicked".into()));
+        }
+    })?;
+    Ok(Stages { to_selector, to_trainer, from_trainer, lockstep, withdraw })
 }
 
 impl Stages {
@@ -232,6 +310,26 @@ impl Stages {
     pub fn want(&self, n: usize) {
         let _ = self.to_selector.send(SelectorMsg::Want(n));
     }
+
+    /// Hands the selector the reward model PPO now trains on (it picks queries by it).
+    pub fn use_snapshot(&self, snapshot: RewardSnapshot) {
+        let _ = self.to_selector.send(SelectorMsg::Snapshot(snapshot));
+    }
+
+    /// Waits until the selector has handled everything sent to it; returns the number of
+    /// queries it has sent so far (0 if it has stopped).
+    pub fn settle(&self) -> usize {
+        let (tx, rx) = bounded(1);
+        if self.to_selector.send(SelectorMsg::Settle(tx)).is_err() {
+            return 0;
+        }
+        rx.recv().unwrap_or(0)
+    }
+
+    /// Lockstep: asks for a reward-training round once `answered` comparisons are in force.
+    pub fn request_round(&self, answered: usize, epochs: usize) {
+        let _ = self.to_trainer.send(Round { answered, epochs });
+    }
 }
 
 /// Keeps a pool of recent candidate clips and turns wanted counts into queries.
@@ -240,9 +338,14 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, clip_dir: PathBuf
     let mut pool: Vec<(Arc<Clip>, Vec<f32>)> = Vec::new();
     let mut snapshot: Option<RewardSnapshot> = None;
     let mut want = 0usize;
+    let mut issued = 0usize;
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5E1E_C700);
     while let Ok(msg) = rx.recv() {
         match msg {
+            SelectorMsg::Settle(reply) => {
+                let _ = reply.send(issued);
+                continue;
+            }
             SelectorMsg::Clips(clips) => {
                 for c in clips.into_iter().filter(|c| c.steps.len() == steps) {
                     let rows = clip_rows(&c);
@@ -271,6 +374,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, clip_dir: PathBuf
                 return;
             }
             want -= 1;
+            issued += 1;
             used.extend([a, b]);
         }
         // A clip is asked about once: drop the used ones from the pool.
@@ -361,7 +465,46 @@ fn recorder(
     }
 }
 
-/// Trains the ensemble on the comparisons in force and publishes each new snapshot.
+/// The answers the trainer trains on: each comparison in force with a target, by store id.
+struct TrainingSet {
+    pairs: Vec<LabeledPair>,
+    /// The store id of each pair, to drop it again on a withdrawal.
+    ids: Vec<u64>,
+    /// Comparisons in force, "can't tell" included.
+    in_force: usize,
+    holdout: f32,
+    seed: u64,
+}
+
+impl TrainingSet {
+    fn push(&mut self, id: u64, answer: Answer, left: Arc<Vec<f32>>, right: Arc<Vec<f32>>) -> bool {
+        self.in_force += 1;
+        let Some(target) = target(answer) else { return false };
+        self.pairs.push(LabeledPair { left, right, target, validation: held_out(id, self.holdout, self.seed) });
+        self.ids.push(id);
+        true
+    }
+
+    /// Applies one change of the store; returns whether it added a pair to train on.
+    fn apply(&mut self, change: StoreChange) -> bool {
+        match change {
+            StoreChange::Added { id, answer, left, right } => {
+                self.push(id, answer, Arc::new(clip_rows(&left)), Arc::new(clip_rows(&right)))
+            }
+            StoreChange::Withdrawn(id) => {
+                self.in_force = self.in_force.saturating_sub(1);
+                if let Some(i) = self.ids.iter().position(|&p| p == id) {
+                    self.ids.remove(i);
+                    self.pairs.remove(i);
+                }
+                false
+            }
+        }
+    }
+}
+
+/// Trains the ensemble on the comparisons in force and publishes each new snapshot: by itself
+/// once `answers_per_round` new answers are in, or, in lockstep (`rounds`), when asked.
 #[allow(clippy::too_many_arguments)] // a thread's whole world, passed once at spawn
 fn trainer(
     existing: Vec<crate::prefs::Comparison>,
@@ -371,13 +514,9 @@ fn trainer(
     seed: u64,
     changes: Receiver<StoreChange>,
     events: Sender<TrainerEvent>,
-    to_selector: Sender<SelectorMsg>,
+    rounds: Option<Receiver<Round>>,
 ) {
-    let holdout = config.reward.holdout;
-    let mut pairs: Vec<LabeledPair> = Vec::new();
-    // The store id of each pair, to drop it again on a withdrawal.
-    let mut pair_ids: Vec<u64> = Vec::new();
-    let mut in_force = existing.len();
+    let mut set = TrainingSet { pairs: Vec::new(), ids: Vec::new(), in_force: 0, holdout: config.reward.holdout, seed };
     // Answers already in the store (a resumed run), with their clips from disk.
     let mut clips: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
     let mut load = |id: &str| -> anyhow::Result<Arc<Vec<f32>>> {
@@ -389,30 +528,38 @@ fn trainer(
         Ok(rows)
     };
     for c in &existing {
-        let Some(t) = target(c.answer) else { continue };
         match (load(&c.left), load(&c.right)) {
             (Ok(left), Ok(right)) => {
-                pairs.push(LabeledPair { left, right, target: t, validation: held_out(c.id, holdout, seed) });
-                pair_ids.push(c.id);
+                set.push(c.id, c.answer, left, right);
             }
             (Err(e), _) | (_, Err(e)) => {
+                set.in_force += 1;
                 let _ = events.send(TrainerEvent::Error(format!("comparison {}: {e}", c.id)));
             }
         }
     }
     let mut version = 0;
+    let mut publish = |set: &TrainingSet, epochs: usize| {
+        let recent: Vec<f32> = set.pairs.iter().rev().take(64).flat_map(|p| p.left.iter().chain(p.right.iter()).copied()).collect();
+        let stats = ensemble.train(&set.pairs, epochs, &recent);
+        version += 1;
+        let _ = events.send(TrainerEvent::Snapshot(ensemble.snapshot(version), stats));
+    };
+    if let Some(rounds) = rounds {
+        // Lockstep: each round trains on exactly the answers the main thread counted.
+        while let Ok(round) = rounds.recv() {
+            while set.in_force < round.answered {
+                let Ok(change) = changes.recv() else { return };
+                set.apply(change);
+            }
+            publish(&set, round.epochs);
+        }
+        return;
+    }
     let mut fresh = 0usize;
     let mut trained_once = false;
-    let mut publish = |pairs: &[LabeledPair], epochs: usize, answered: usize| {
-        let recent: Vec<f32> = pairs.iter().rev().take(64).flat_map(|p| p.left.iter().chain(p.right.iter()).copied()).collect();
-        let stats = ensemble.train(pairs, epochs, &recent);
-        version += 1;
-        let snap = ensemble.snapshot(version);
-        let _ = to_selector.send(SelectorMsg::Snapshot(snap.clone()));
-        let _ = events.send(TrainerEvent::Snapshot(snap, stats, answered));
-    };
-    if pairs.len() >= config.initial().max(1) {
-        publish(&pairs, config.pretrain_epochs, in_force);
+    if set.pairs.len() >= config.initial().max(1) {
+        publish(&set, config.pretrain_epochs);
         trained_once = true;
     }
     loop {
@@ -423,31 +570,16 @@ fn trainer(
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
         };
         for change in first.into_iter().chain(changes.try_iter()) {
-            match change {
-                StoreChange::Added { id, answer, left, right } => {
-                    in_force += 1;
-                    if let Some(t) = target(answer) {
-                        let (l, r) = (Arc::new(clip_rows(&left)), Arc::new(clip_rows(&right)));
-                        pairs.push(LabeledPair { left: l, right: r, target: t, validation: held_out(id, holdout, seed) });
-                        pair_ids.push(id);
-                        fresh += 1;
-                    }
-                }
-                StoreChange::Withdrawn(id) => {
-                    in_force = in_force.saturating_sub(1);
-                    if let Some(i) = pair_ids.iter().position(|&p| p == id) {
-                        pair_ids.remove(i);
-                        pairs.remove(i);
-                    }
-                }
+            if set.apply(change) {
+                fresh += 1;
             }
         }
-        if !trained_once && in_force >= config.initial() && !pairs.is_empty() {
-            publish(&pairs, config.pretrain_epochs, in_force);
+        if !trained_once && set.in_force >= config.initial() && !set.pairs.is_empty() {
+            publish(&set, config.pretrain_epochs);
             trained_once = true;
             fresh = 0;
         } else if trained_once && fresh >= config.answers_per_round {
-            publish(&pairs, config.epochs_per_round, in_force);
+            publish(&set, config.epochs_per_round);
             fresh = 0;
         }
     }

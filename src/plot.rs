@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Context;
 use plotters::prelude::*;
 
-use crate::run::MetricsRow;
+use crate::metrics::MetricsRow;
 use crate::scene::TaskKind;
 
 /// plotters draws text with ab_glyph from a font it is given: DejaVu Sans, embedded by the
@@ -26,17 +26,17 @@ pub fn learning_curve(path: &Path, rows: &[MetricsRow], task: TaskKind) -> anyho
         std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
     }
     let metric: (&str, fn(&MetricsRow) -> Option<f32>) = match task {
-        TaskKind::Backflip => ("success rate (episodes with a clean backflip)", |r| r.success_rate),
-        TaskKind::HopForward => ("true return", |r| r.true_return),
+        TaskKind::Backflip => ("success rate (episodes with a clean backflip)", |r| r.episodes.success_rate),
+        TaskKind::HopForward => ("true return", |r| r.episodes.true_return),
     };
-    let series = [("episode return (training reward)", (|r: &MetricsRow| r.episodic_return) as fn(&MetricsRow) -> Option<f32>), metric];
+    let series = [("episode return (training reward)", (|r: &MetricsRow| r.episodes.episodic_return) as fn(&MetricsRow) -> Option<f32>), metric];
     let root = BitMapBackend::new(path, (1000, 700)).into_drawing_area();
     root.fill(&WHITE)?;
     let panels = root.split_evenly((2, 1));
     for (area, (name, get)) in panels.iter().zip(series) {
         let points: Vec<(f64, f64)> =
-            rows.iter().filter_map(|r| get(r).map(|v| (r.global_step as f64, v as f64))).collect();
-        let x_max = rows.last().map(|r| r.global_step as f64).unwrap_or(1.0).max(1.0);
+            rows.iter().filter_map(|r| get(r).map(|v| (r.ppo.global_step as f64, v as f64))).collect();
+        let x_max = rows.last().map(|r| r.ppo.global_step as f64).unwrap_or(1.0).max(1.0);
         let (lo, hi) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
         let (lo, hi) = if points.is_empty() { (0.0, 1.0) } else { (lo.min(0.0), hi.max(lo + 1e-3)) };
         let mut chart = ChartBuilder::on(area)

@@ -10,8 +10,7 @@
 //! runs/NAME/eval.json           written by `backflip eval`
 //! ```
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -23,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::device::DeviceKind;
 use crate::hopper_env::RewardKind;
+use crate::metrics::MetricsRow;
 use crate::ppo::{Agent, AgentConfig, Ppo, PpoConfig, PpoState};
 use crate::scene::Scene;
 
@@ -56,6 +56,33 @@ pub struct RunConfig {
     pub snapshot_every: u64,
 }
 
+impl RunConfig {
+    /// Checks every setting of the run (see src/settings.rs).
+    pub fn validate(&self) -> anyhow::Result<()> {
+        use crate::settings::check::*;
+        self.scene.validate().map_err(|m| anyhow::anyhow!("scene '{}': {m}", self.scene.name))?;
+        crate::hopper_env::check_reward(&self.scene, self.reward)?;
+        anyhow::ensure!(
+            (self.reward == RewardKind::Learned) == self.prefs.is_some(),
+            "a learned reward needs a labeler (--labeler), and a labeler trains only on a learned reward"
+        );
+        if self.terminate_when_unhealthy {
+            anyhow::ensure!(
+                self.scene.task == crate::scene::TaskKind::HopForward && self.reward == RewardKind::True,
+                "--terminate-when-unhealthy is for hop forward on its true reward (--reward true)"
+            );
+        }
+        at_least("steps", self.total_steps, 1)?;
+        at_least("checkpoint_every", self.checkpoint_every, 1)?;
+        self.ppo.validate()?;
+        self.handwritten.validate()?;
+        if let Some(p) = &self.prefs {
+            p.validate()?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug)]
 pub struct RunDir {
     pub path: PathBuf,
@@ -66,10 +93,10 @@ impl RunDir {
         if path.join("run.json").exists() {
             anyhow::bail!("{}: a run already exists here; use --resume {0} to continue it", path.display());
         }
+        config.validate()?;
         fs::create_dir_all(path).with_context(|| format!("{}: cannot create run folder", path.display()))?;
         let run = RunDir { path: path.to_owned() };
-        crate::fsutil::write_atomic(&run.path.join("run.json"), serde_json::to_string_pretty(config)?.as_bytes())
-            .with_context(|| format!("{}: cannot write", run.path.join("run.json").display()))?;
+        run.save_config(config)?;
         Ok(run)
     }
 
@@ -78,7 +105,16 @@ impl RunDir {
         let text = fs::read_to_string(&file).with_context(|| format!("{}: not a run folder", path.display()))?;
         let config: RunConfig =
             serde_json::from_str(&text).with_context(|| format!("{}: malformed run configuration", file.display()))?;
+        config.validate().with_context(|| format!("{}: invalid run configuration", file.display()))?;
         Ok((RunDir { path: path.to_owned() }, config))
+    }
+
+    /// Rewrites run.json (a resumed run given more steps).
+    pub fn save_config(&self, config: &RunConfig) -> anyhow::Result<()> {
+        config.validate()?;
+        let file = self.path.join("run.json");
+        crate::fsutil::write_atomic(&file, serde_json::to_string_pretty(config)?.as_bytes())
+            .with_context(|| format!("{}: cannot write", file.display()))
     }
 
     fn checkpoint_dir(&self) -> PathBuf {
@@ -100,6 +136,31 @@ impl RunDir {
             .map_err(|e| anyhow::anyhow!("{}: cannot save the optimizer: {e}", tmp.display()))?;
         fs::rename(&tmp, dir.join("optimizer.bpk"))?;
         save_policy(ppo, &dir)
+    }
+
+    /// Env steps trained so far, as the checkpoint says (0 without one).
+    pub fn trained_steps(&self) -> anyhow::Result<u64> {
+        #[derive(Deserialize)]
+        struct Counters {
+            global_step: u64,
+        }
+        let file = self.checkpoint_dir().join("ppo_state.json");
+        if !file.exists() {
+            return Ok(0);
+        }
+        let text = fs::read_to_string(&file).with_context(|| format!("{}: cannot read", file.display()))?;
+        let counters: Counters = serde_json::from_str(&text).with_context(|| format!("{}: malformed checkpoint state", file.display()))?;
+        Ok(counters.global_step)
+    }
+
+    /// The run's trainer where its checkpoint left it, or a new one on the run's device.
+    pub fn load_or_new(&self, config: &RunConfig) -> anyhow::Result<Ppo> {
+        let device = config.device.device()?;
+        if self.has_checkpoint() {
+            self.load_checkpoint(&device, config.seed)
+        } else {
+            Ok(Ppo::new(config.ppo.clone(), config.scene.obs_dim(), config.scene.action_dim(), &device, config.seed))
+        }
     }
 
     /// Loads the agent and trainer state onto `device`.
@@ -161,132 +222,14 @@ impl RunDir {
         self.path.join("metrics.csv")
     }
 
-    /// Appends one row to metrics.csv, writing the header first when the file is new.
+    /// Appends one row to metrics.csv.
     pub fn append_metrics(&self, row: &MetricsRow) -> anyhow::Result<()> {
-        let path = self.metrics_path();
-        let new = !path.exists();
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .with_context(|| format!("{}: cannot open", path.display()))?;
-        if new {
-            writeln!(f, "{}", MetricsRow::HEADER)?;
-        }
-        writeln!(f, "{}", row.to_csv())?;
-        Ok(())
+        crate::metrics::append(&self.metrics_path(), row)
     }
 
     /// Every row of metrics.csv; a malformed line is an error naming the file and line.
     pub fn read_metrics(&self) -> anyhow::Result<Vec<MetricsRow>> {
-        let path = self.metrics_path();
-        if !path.exists() {
-            return Ok(Vec::new());
-        }
-        let text = fs::read_to_string(&path)?;
-        text.lines()
-            .enumerate()
-            .skip(1)
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| MetricsRow::from_csv(l).with_context(|| format!("{}:{}: malformed row", path.display(), i + 1)))
-            .collect()
-    }
-}
-
-/// One PPO iteration's numbers. Episode figures are means over the episodes that ended in
-/// this iteration (empty when none did).
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
-pub struct MetricsRow {
-    pub iteration: u64,
-    pub global_step: u64,
-    pub wall_seconds: f64,
-    /// Environment steps per second of this iteration, rollout and update together.
-    pub steps_per_sec: f64,
-    pub episodes: usize,
-    /// Mean episode return of the training reward.
-    pub episodic_return: Option<f32>,
-    /// Mean episode return of the true reward (hop forward).
-    pub true_return: Option<f32>,
-    pub backflips_per_episode: Option<f32>,
-    /// Share of episodes with at least one clean backflip.
-    pub success_rate: Option<f32>,
-    pub judge_score: Option<f32>,
-    pub learning_rate: f64,
-    pub policy_loss: f32,
-    pub value_loss: f32,
-    pub entropy: f32,
-    pub approx_kl: f32,
-    pub clipfrac: f32,
-    pub explained_variance: f32,
-    /// Share of this iteration's wall time spent in the PPO update.
-    pub update_fraction: f64,
-    /// Comparisons answered so far (learning from preferences).
-    pub comparisons: Option<usize>,
-    /// The reward model's agreement with held-out answers, and its held-out loss.
-    pub reward_val_accuracy: Option<f32>,
-    pub reward_val_loss: Option<f32>,
-}
-
-impl MetricsRow {
-    pub const HEADER: &'static str = "iteration,global_step,wall_seconds,steps_per_sec,episodes,episodic_return,true_return,backflips_per_episode,success_rate,judge_score,learning_rate,policy_loss,value_loss,entropy,approx_kl,clipfrac,explained_variance,update_fraction,comparisons,reward_val_accuracy,reward_val_loss";
-
-    fn to_csv(&self) -> String {
-        let o = |v: Option<f32>| v.map(|x| x.to_string()).unwrap_or_default();
-        format!(
-            "{},{},{:.3},{:.1},{},{},{},{},{},{},{:e},{},{},{},{},{},{},{:.4},{},{},{}",
-            self.iteration,
-            self.global_step,
-            self.wall_seconds,
-            self.steps_per_sec,
-            self.episodes,
-            o(self.episodic_return),
-            o(self.true_return),
-            o(self.backflips_per_episode),
-            o(self.success_rate),
-            o(self.judge_score),
-            self.learning_rate,
-            self.policy_loss,
-            self.value_loss,
-            self.entropy,
-            self.approx_kl,
-            self.clipfrac,
-            self.explained_variance,
-            self.update_fraction,
-            self.comparisons.map(|c| c.to_string()).unwrap_or_default(),
-            o(self.reward_val_accuracy),
-            o(self.reward_val_loss)
-        )
-    }
-
-    fn from_csv(line: &str) -> anyhow::Result<MetricsRow> {
-        let f: Vec<&str> = line.split(',').collect();
-        // 18 fields: written before the preference columns existed; they read as empty.
-        anyhow::ensure!(f.len() == 21 || f.len() == 18, "expected 21 fields, found {}", f.len());
-        let extra = |i: usize| f.get(i).copied().unwrap_or("");
-        let o = |s: &str| -> anyhow::Result<Option<f32>> { Ok(if s.is_empty() { None } else { Some(s.parse()?) }) };
-        Ok(MetricsRow {
-            iteration: f[0].parse()?,
-            global_step: f[1].parse()?,
-            wall_seconds: f[2].parse()?,
-            steps_per_sec: f[3].parse()?,
-            episodes: f[4].parse()?,
-            episodic_return: o(f[5])?,
-            true_return: o(f[6])?,
-            backflips_per_episode: o(f[7])?,
-            success_rate: o(f[8])?,
-            judge_score: o(f[9])?,
-            learning_rate: f[10].parse()?,
-            policy_loss: f[11].parse()?,
-            value_loss: f[12].parse()?,
-            entropy: f[13].parse()?,
-            approx_kl: f[14].parse()?,
-            clipfrac: f[15].parse()?,
-            explained_variance: f[16].parse()?,
-            update_fraction: f[17].parse()?,
-            comparisons: if extra(18).is_empty() { None } else { Some(extra(18).parse()?) },
-            reward_val_accuracy: o(extra(19))?,
-            reward_val_loss: o(extra(20))?,
-        })
+        crate::metrics::read(&self.metrics_path())
     }
 }
 

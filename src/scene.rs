@@ -239,7 +239,8 @@ impl Scene {
         self.joints.len()
     }
 
-    fn validate(&self) -> Result<(), String> {
+    /// Checks the scene's values; the message names the field.
+    pub fn validate(&self) -> Result<(), String> {
         let t = &self.timing;
         let positive = |v: f32| v.is_finite() && v > 0.0;
         if !positive(t.timestep) {

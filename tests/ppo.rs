@@ -253,8 +253,42 @@ fn metrics_of_runs_older_than_the_preference_columns_still_read() {
     assert!(format!("{err:#}").contains("metrics.csv:3"), "names the bad line: {err:#}");
     std::fs::write(run.metrics_path(), format!("{old_header}\n1,4096,1.0,4096.0,16,5.5,,0,0,0.1,3e-4,0.1,0.2,4.2,0.01,0.02,0.3,0.6\n")).unwrap();
     let rows = run.read_metrics().unwrap();
-    assert_eq!(rows[0].global_step, 4096);
+    assert_eq!(rows[0].ppo.global_step, 4096);
+    assert_eq!(rows[0].episodes.episodic_return, Some(5.5));
     assert_eq!(rows[0].comparisons, None);
+    // A row appended to an older file goes under that file's own columns, by name.
+    let mut row = rows[0].clone();
+    row.ppo.global_step = 8192;
+    row.comparisons = Some(7);
+    run.append_metrics(&row).unwrap();
+    let text = std::fs::read_to_string(run.metrics_path()).unwrap();
+    assert_eq!(text.lines().next(), Some(old_header), "the header is kept");
+    let rows = run.read_metrics().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].ppo.global_step, 8192);
+    assert_eq!(rows[1].comparisons, None, "the old file has no such column");
+}
+
+/// metrics.csv is written and read by column name: a new file round-trips every field.
+#[test]
+fn metrics_round_trip_by_name() {
+    let dir = std::env::temp_dir().join(format!("backflip-metrics-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = RunDir::create(&dir, &small_run_config(0, 1)).unwrap();
+    let mut row = backflip::metrics::MetricsRow::default();
+    row.ppo.global_step = 4096;
+    row.ppo.learning_rate = 3e-4;
+    row.episodes.success_rate = Some(0.25);
+    row.comparisons = Some(12);
+    row.wait_seconds = Some(0.5);
+    run.append_metrics(&row).unwrap();
+    run.append_metrics(&row).unwrap();
+    assert_eq!(run.read_metrics().unwrap(), vec![row.clone(), row]);
+    let header = std::fs::read_to_string(run.metrics_path()).unwrap();
+    let header = header.lines().next().unwrap();
+    for col in ["global_step", "success_rate", "comparisons", "wait_seconds", "landings_per_turn"] {
+        assert!(header.split(',').any(|c| c == col), "{col} in {header}");
+    }
 }
 
 /// With `terminate_when_unhealthy` a hop-forward episode ends at a fall: done, with no final

@@ -42,10 +42,74 @@ fn oracle_run_survives_kill_9_and_resumes_with_every_answer_and_clip() {
             assert!(run.join("clips").join(format!("{id}.clip")).exists(), "clip {id} missing");
         }
     }
-    let metrics = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-    let last = metrics.lines().last().unwrap();
-    let cols: Vec<&str> = last.split(',').collect();
-    assert_eq!(cols[1], "24576", "trained to the end");
-    let accuracy: f32 = cols[19].parse().unwrap();
-    assert!(accuracy.is_finite(), "validation accuracy is logged");
+    let (dir, _) = backflip::run::RunDir::open(&run).unwrap();
+    let last = dir.read_metrics().unwrap().pop().unwrap();
+    assert_eq!(last.ppo.global_step, 24576, "trained to the end");
+    assert!(last.reward_val_accuracy.is_some_and(f32::is_finite), "validation accuracy is logged");
+}
+
+/// comparisons.jsonl without its wall-clock fields (`time_ms`, `response_ms`).
+fn answers_without_clock(run: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(run.join("comparisons.jsonl")).unwrap();
+    text.lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let o = v.as_object_mut().unwrap();
+            o.remove("time_ms");
+            o.remove("response_ms");
+            v
+        })
+        .collect()
+}
+
+/// metrics.csv without its wall-clock columns.
+fn metrics_without_clock(run: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let clock = backflip::metrics::WALL_CLOCK_COLUMNS;
+    let keep: Vec<usize> = (0..header.len()).filter(|&i| !clock.contains(&header[i])).collect();
+    assert_eq!(keep.len() + clock.len(), header.len(), "every wall-clock column is in the header");
+    lines.map(|l| {
+        let cols: Vec<&str> = l.split(',').collect();
+        keep.iter().map(|&i| cols[i].to_string()).collect()
+    })
+    .collect()
+}
+
+#[test]
+fn oracle_runs_of_one_seed_are_identical_and_another_seed_differs() {
+    // Two runs of seed 5 at once (so their threads interleave differently), then seed 6.
+    let runs = [tmp("same-seed-a"), tmp("same-seed-b"), tmp("other-seed")];
+    let train = |run: &Path, seed: &str| {
+        Command::new(env!("CARGO_BIN_EXE_backflip"))
+            .args(["train", "--labeler", "oracle", "--comparisons", "64", "--steps", "40960", "--snapshot-every", "0", "--seed", seed, "--out"])
+            .arg(run)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children = [train(&runs[0], "5"), train(&runs[1], "5")];
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = train(&runs[2], "6").wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for run in &runs {
+        let out = Command::new(env!("CARGO_BIN_EXE_backflip")).arg("eval").arg(run).args(["--episodes", "3"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let answers = answers_without_clock(&runs[0]);
+    assert!(answers.len() >= 60, "the schedule asked for most of the budget: {}", answers.len());
+    assert_eq!(answers, answers_without_clock(&runs[1]), "comparisons.jsonl apart from time_ms and response_ms");
+    let metrics = metrics_without_clock(&runs[0]);
+    assert_eq!(metrics.len(), 10);
+    assert_eq!(metrics, metrics_without_clock(&runs[1]), "metrics.csv apart from its wall-clock columns");
+    let eval = std::fs::read(runs[0].join("eval.json")).unwrap();
+    assert_eq!(eval, std::fs::read(runs[1].join("eval.json")).unwrap(), "eval.json byte for byte");
+    // The comparison is not vacuous: another seed gives other answers and another policy.
+    assert_ne!(answers, answers_without_clock(&runs[2]));
+    assert_ne!(metrics, metrics_without_clock(&runs[2]));
 }

@@ -44,8 +44,8 @@ fn train_then_eval_writes_the_run_folder() {
     assert!(table.contains("success rate"), "{table}");
     let eval: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("eval.json")).unwrap()).unwrap();
     assert_eq!(eval["episodes"], 2);
-    assert!(eval["mean_return"].is_null(), "the backflip has no true reward");
-    for k in ["backflips_per_episode", "success_rate", "judge_score"] {
+    assert!(eval["true_return"].is_null(), "the backflip has no true reward");
+    for k in ["backflips_per_episode", "success_rate", "judge_score", "backward_turns_per_episode"] {
         assert!(eval[k].is_number(), "{k}");
     }
     let clip: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(export.join("eval-000.json")).unwrap()).unwrap();
@@ -159,4 +159,63 @@ fn ppo_config_comes_from_a_preset_or_a_file() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cleanrll") && err.contains("default, cleanrl") && err.lines().count() == 1, "{err}");
     assert!(!bad_run.exists());
+}
+
+/// Every numeric setting is checked before anything is written: zero, negative and non-finite
+/// values are one-line errors naming the setting (some once panicked, and `--comparisons 0`
+/// once hung), and no run folder is made.
+#[test]
+fn out_of_range_settings_are_one_line_errors() {
+    let ppo = tmp("ppo-bad.json");
+    let cases: Vec<(Vec<&str>, Option<&str>, &str)> = vec![
+        (vec![], Some(r#"{"num_minibatches": 0}"#), "ppo.num_minibatches"),
+        (vec![], Some(r#"{"num_steps": 0}"#), "ppo.num_steps"),
+        (vec![], Some(r#"{"learning_rate": -0.001}"#), "ppo.learning_rate"),
+        (vec![], Some(r#"{"update_epochs": 0}"#), "ppo.update_epochs"),
+        (vec![], Some(r#"{"gamma": 1.5}"#), "ppo.gamma"),
+        (vec![], Some(r#"{"max_grad_norm": 0.0}"#), "ppo.max_grad_norm"),
+        (vec!["--envs", "0"], None, "ppo.num_envs"),
+        (vec!["--labeler", "oracle", "--comparisons", "0"], None, "comparisons"),
+        (vec!["--labeler", "oracle", "--comparisons", "1"], None, "comparisons"),
+        (vec!["--labeler", "oracle", "--eps", "1.5"], None, "teacher.eps"),
+        (vec!["--labeler", "oracle", "--teacher", "boltzmann", "--beta", "NaN"], None, "teacher.beta"),
+        (vec!["--steps", "0"], None, "steps"),
+        (vec!["--checkpoint-every", "0"], None, "checkpoint_every"),
+    ];
+    for (args, ppo_json, needle) in cases {
+        let run = tmp("bad-setting");
+        let mut cmd = bin();
+        cmd.arg("train").args(&args);
+        if !args.contains(&"--steps") {
+            cmd.args(["--steps", "10"]);
+        }
+        if let Some(json) = ppo_json {
+            std::fs::write(&ppo, json).unwrap();
+            cmd.arg("--ppo-config").arg(&ppo);
+        }
+        let out = cmd.arg("--out").arg(&run).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?} {ppo_json:?}: {err}");
+        assert!(err.contains(needle) && err.trim().lines().count() == 1, "{args:?} {ppo_json:?}: {err}");
+        assert!(!run.exists(), "no run folder for {needle}");
+    }
+}
+
+/// `--resume RUN --steps N` trains the run on to N env steps in all (run.json says so); fewer
+/// steps than it has trained is refused.
+#[test]
+fn resume_with_steps_extends_the_run() {
+    let run = tmp("extend");
+    let out = bin().args(["train", "--steps", "4096", "--out"]).arg(&run).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin().arg("train").arg("--resume").arg(&run).args(["--steps", "8192"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(metric_rows(&run), 2);
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(config["total_steps"], 8192);
+    let out = bin().arg("train").arg("--resume").arg(&run).args(["--steps", "4096"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("--steps 4096") && err.contains("8192") && err.trim().lines().count() == 1, "{err}");
+    assert_eq!(metric_rows(&run), 2, "nothing trained");
 }

@@ -108,6 +108,36 @@ impl PpoConfig {
         }
     }
 
+    /// Checks every setting: one line naming the first that is out of range.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        use crate::settings::check::*;
+        at_least("ppo.num_envs", self.num_envs as u64, 1)?;
+        at_least("ppo.num_steps", self.num_steps as u64, 1)?;
+        positive("ppo.learning_rate", self.learning_rate)?;
+        within("ppo.gamma", self.gamma as f64, 0.0, 1.0, false)?;
+        within("ppo.gae_lambda", self.gae_lambda as f64, 0.0, 1.0, false)?;
+        at_least("ppo.num_minibatches", self.num_minibatches as u64, 1)?;
+        anyhow::ensure!(
+            self.num_minibatches <= self.batch_size(),
+            "ppo.num_minibatches ({}) must not exceed the batch of num_envs x num_steps ({})",
+            self.num_minibatches,
+            self.batch_size()
+        );
+        at_least("ppo.update_epochs", self.update_epochs as u64, 1)?;
+        positive("ppo.clip_coef", self.clip_coef as f64)?;
+        non_negative("ppo.ent_coef", self.ent_coef as f64)?;
+        non_negative("ppo.vf_coef", self.vf_coef as f64)?;
+        positive("ppo.max_grad_norm", self.max_grad_norm as f64)?;
+        if let Some(kl) = self.target_kl {
+            positive("ppo.target_kl", kl as f64)?;
+        }
+        at_least("ppo.hidden", self.hidden as u64, 1)?;
+        finite("ppo.init_log_std", self.init_log_std as f64)?;
+        positive("ppo.obs_clip", self.obs_clip as f64)?;
+        positive("ppo.reward_clip", self.reward_clip as f64)?;
+        Ok(())
+    }
+
     pub fn batch_size(&self) -> usize {
         self.num_envs * self.num_steps
     }

@@ -39,7 +39,8 @@ pub struct EnvStep {
 }
 
 /// What one iteration (a rollout and its update) did. Names follow CleanRL's scalars.
-#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(default)]
 pub struct IterationStats {
     pub iteration: u64,
     /// Environment steps so far, all environments together.

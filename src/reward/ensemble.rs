@@ -47,6 +47,20 @@ impl Default for RewardConfig {
     }
 }
 
+impl RewardConfig {
+    pub fn validate(&self) -> anyhow::Result<()> {
+        use crate::settings::check::*;
+        at_least("reward.members", self.members as u64, 1)?;
+        at_least("reward.hidden", self.hidden as u64, 1)?;
+        positive("reward.learning_rate", self.learning_rate)?;
+        at_least("reward.batch_size", self.batch_size as u64, 1)?;
+        within("reward.random_answer", self.random_answer as f64, 0.0, 1.0, true)?;
+        within("reward.holdout", self.holdout as f64, 0.0, 1.0, true)?;
+        non_negative("reward.l2", self.l2 as f64)?;
+        Ok(())
+    }
+}
+
 /// A comparison ready to train on: the two clips' (observation, action) rows and the target
 /// probability that the left one is better (1, 0 or 0.5 for "equal").
 #[derive(Clone, Debug)]

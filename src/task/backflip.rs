@@ -122,6 +122,15 @@ impl BackflipJudge {
     }
 }
 
+/// Full backward turns of the torso in a trajectory: how many times its pitch got a further
+/// 360 degrees past the first step's. A tumble makes many, a flip one (scripts/turn_report.py
+/// counts them the same way from exported episodes).
+pub fn full_backward_turns(steps: &[StepInfo]) -> usize {
+    let Some(first) = steps.first() else { return 0 };
+    let top = steps.iter().map(|s| s.pitch).fold(first.pitch, f32::max);
+    ((top - first.pitch) / std::f32::consts::TAU).floor() as usize
+}
+
 /// The hand-written per-step backflip reward: what an engineer would write in an afternoon.
 /// Every weight is a field, saved with the run.
 ///
@@ -216,6 +225,23 @@ impl FlipCredit {
 }
 
 impl HandwrittenBackflipReward {
+    pub fn validate(&self) -> anyhow::Result<()> {
+        use crate::settings::check::*;
+        for (name, w) in [
+            ("reward_weights.turn", self.turn),
+            ("reward_weights.height", self.height),
+            ("reward_weights.upright", self.upright),
+            ("reward_weights.landing", self.landing),
+            ("reward_weights.fallen", self.fallen),
+            ("reward_weights.control", self.control),
+        ] {
+            finite(name, w as f64)?;
+        }
+        non_negative("reward_weights.max_turn_per_flip_deg", self.max_turn_per_flip_deg as f64)?;
+        non_negative("reward_weights.down_below_m", self.down_below_m as f64)?;
+        Ok(())
+    }
+
     pub fn reward(&self, judge: &BackflipJudge, credit: &mut FlipCredit, prev: &StepInfo, now: &StepInfo, action: &[f32]) -> f32 {
         let down = now.contacts & judge.body_mask != 0 || now.z < self.down_below_m;
         let turned = now.pitch - prev.pitch;

@@ -3,7 +3,7 @@
 pub mod backflip;
 pub mod forward;
 
-pub use backflip::{BackflipJudge, FlipCredit, FlipReport, HandwrittenBackflipReward};
+pub use backflip::{BackflipJudge, FlipCredit, FlipReport, HandwrittenBackflipReward, full_backward_turns};
 pub use forward::{hop_forward_reward, is_healthy};
 
 use crate::scene::{Scene, TaskKind};

@@ -1,0 +1,226 @@
+//! Settings: the command line's options for a run, turned into one checked `RunConfig`.
+//! main.rs only parses; every numeric setting is checked here or in the `validate` of the
+//! configuration that owns it, which `RunConfig::validate` calls (at creation and on opening a
+//! run folder), so a bad value is one line naming the setting, never a panic or a hang.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::device::DeviceKind;
+use crate::hopper_env::RewardKind;
+use crate::oracle::{TeacherConfig, TeacherKind};
+use crate::pipeline::{InitialClips, PrefConfig};
+use crate::ppo::{Activation, PpoConfig};
+use crate::reward::QueryMode;
+use crate::run::RunConfig;
+use crate::scene::Scene;
+use crate::task::HandwrittenBackflipReward;
+
+/// Checks of one numeric setting; each error names the setting and its value.
+pub mod check {
+    /// Finite and above zero.
+    pub fn positive(name: &str, v: f64) -> anyhow::Result<()> {
+        anyhow::ensure!(v.is_finite() && v > 0.0, "{name} must be a positive number, got {v}");
+        Ok(())
+    }
+
+    /// Finite and not below zero.
+    pub fn non_negative(name: &str, v: f64) -> anyhow::Result<()> {
+        anyhow::ensure!(v.is_finite() && v >= 0.0, "{name} must be zero or more, got {v}");
+        Ok(())
+    }
+
+    pub fn finite(name: &str, v: f64) -> anyhow::Result<()> {
+        anyhow::ensure!(v.is_finite(), "{name} must be a finite number, got {v}");
+        Ok(())
+    }
+
+    /// In [lo, hi] (`hi_open`: in [lo, hi)).
+    pub fn within(name: &str, v: f64, lo: f64, hi: f64, hi_open: bool) -> anyhow::Result<()> {
+        let ok = v.is_finite() && v >= lo && if hi_open { v < hi } else { v <= hi };
+        let bracket = if hi_open { ")" } else { "]" };
+        anyhow::ensure!(ok, "{name} must be in [{lo}, {hi}{bracket}, got {v}");
+        Ok(())
+    }
+
+    pub fn at_least(name: &str, v: u64, min: u64) -> anyhow::Result<()> {
+        anyhow::ensure!(v >= min, "{name} must be at least {min}, got {v}");
+        Ok(())
+    }
+}
+
+/// Options shared by every run: what to simulate, how long, and PPO's settings.
+#[derive(clap::Args, Clone, Debug)]
+pub struct RunArgs {
+    /// Scene file, or the name of an embedded scene (hopper-backflip, hopper-forward).
+    #[arg(long, default_value = "hopper-backflip")]
+    pub scene: String,
+    /// Environment steps to train for (default 10,000,000). With --resume: train the run to
+    /// this many steps in all.
+    #[arg(long)]
+    pub steps: Option<u64>,
+    #[arg(long, value_enum, default_value = "flex")]
+    pub device: DeviceKind,
+    /// PPO settings: a JSON file (fields of PpoConfig; missing fields keep their defaults) or
+    /// the name of an embedded preset, `default` or `cleanrl` (CleanRL's shape, with tanh).
+    #[arg(long)]
+    pub ppo_config: Option<PathBuf>,
+    /// Environments stepped together (overrides the PPO config).
+    #[arg(long)]
+    pub envs: Option<usize>,
+    /// Hidden-layer activation (overrides the PPO config).
+    #[arg(long, value_enum)]
+    pub activation: Option<Activation>,
+    /// PPO iterations between checkpoints and plots.
+    #[arg(long, default_value_t = 10)]
+    pub checkpoint_every: u64,
+    /// Env steps between snapshots of the policy, kept in runs/NAME/snapshots/ for `backflip
+    /// eval --at-step` (0: none).
+    #[arg(long, default_value_t = 500_000)]
+    pub snapshot_every: u64,
+    /// The hand-written reward's weights as a JSON file (fields of HandwrittenBackflipReward;
+    /// missing fields keep their defaults), with --reward handwritten.
+    #[arg(long)]
+    pub reward_weights: Option<PathBuf>,
+}
+
+/// Options of learning from preferences with a scripted teacher.
+#[derive(clap::Args, Clone, Debug)]
+pub struct PrefArgs {
+    /// Comparisons to ask for in all (with --labeler).
+    #[arg(long, default_value_t = 1000)]
+    pub comparisons: usize,
+    /// The scripted teacher (with --labeler oracle).
+    #[arg(long, value_enum, default_value = "humanlike")]
+    pub teacher: TeacherKind,
+    /// Rationality of the boltzmann teacher.
+    #[arg(long)]
+    pub beta: Option<f32>,
+    /// Probability of a wrong answer (mistake, humanlike teachers).
+    #[arg(long)]
+    pub eps: Option<f32>,
+    /// Scores closer than this are answered "equal" (equal, humanlike).
+    #[arg(long)]
+    pub equal_threshold: Option<f32>,
+    /// Both scores below this: "can't tell" (skip).
+    #[arg(long)]
+    pub skip_threshold: Option<f32>,
+    /// Discount of earlier steps (myopic teacher).
+    #[arg(long)]
+    pub myopic_gamma: Option<f32>,
+    /// How queries are picked.
+    #[arg(long, value_enum, default_value = "disagreement")]
+    pub queries: QueryMode,
+    /// What the initial comparisons (before RL) are asked about.
+    #[arg(long, value_enum, default_value = "policy")]
+    pub initial_clips: InitialClips,
+}
+
+/// The default number of env steps of a run.
+pub const DEFAULT_STEPS: u64 = 10_000_000;
+
+impl RunArgs {
+    /// The PPO settings: defaults, a preset or a file, then the overrides.
+    pub fn ppo_config(&self) -> anyhow::Result<PpoConfig> {
+        let mut ppo = match &self.ppo_config {
+            None => PpoConfig::default(),
+            // A file of that name wins over a preset.
+            Some(p) => match PpoConfig::preset(&p.to_string_lossy()).filter(|_| !p.exists()) {
+                Some(preset) => preset,
+                None => {
+                    let presets = PpoConfig::PRESETS.join(", ");
+                    let text = std::fs::read_to_string(p)
+                        .with_context(|| format!("{}: cannot read (nor is it a preset: {presets})", p.display()))?;
+                    serde_json::from_str(&text).with_context(|| format!("{}: malformed PPO config", p.display()))?
+                }
+            },
+        };
+        ppo.num_envs = self.envs.unwrap_or(ppo.num_envs);
+        ppo.activation = self.activation.unwrap_or(ppo.activation);
+        Ok(ppo)
+    }
+
+    /// The hand-written reward's weights: defaults, or the file's.
+    pub fn handwritten(&self) -> anyhow::Result<HandwrittenBackflipReward> {
+        match &self.reward_weights {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
+                serde_json::from_str(&text).with_context(|| format!("{}: malformed reward weights", p.display()))
+            }
+            None => Ok(Default::default()),
+        }
+    }
+}
+
+impl PrefArgs {
+    pub fn pref_config(&self) -> PrefConfig {
+        let mut teacher = match self.teacher {
+            TeacherKind::Humanlike => TeacherConfig::humanlike(),
+            kind => TeacherConfig { kind, ..Default::default() },
+        };
+        teacher.beta = self.beta.unwrap_or(teacher.beta);
+        teacher.eps = self.eps.unwrap_or(teacher.eps);
+        teacher.equal_threshold = self.equal_threshold.unwrap_or(teacher.equal_threshold);
+        teacher.skip_threshold = self.skip_threshold.unwrap_or(teacher.skip_threshold);
+        teacher.gamma = self.myopic_gamma.unwrap_or(teacher.gamma);
+        PrefConfig { comparisons: self.comparisons, teacher, queries: self.queries, initial_clips: self.initial_clips, ..Default::default() }
+    }
+}
+
+/// The reward a new run trains on, as the command line gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RewardSource {
+    /// A known per-step reward (hand-written or true).
+    Known(RewardKind),
+    /// Learned from a labeler's comparisons.
+    Learned,
+}
+
+/// Builds and checks the configuration of a new run.
+pub fn run_config(run: &RunArgs, prefs: &PrefArgs, source: RewardSource, seed: u64, terminate_when_unhealthy: bool) -> anyhow::Result<RunConfig> {
+    let scene = Scene::resolve(&run.scene)?;
+    let (reward, prefs) = match source {
+        RewardSource::Known(kind) => (kind, None),
+        RewardSource::Learned => (RewardKind::Learned, Some(prefs.pref_config())),
+    };
+    anyhow::ensure!(
+        run.reward_weights.is_none() || reward == RewardKind::Handwritten,
+        "--reward-weights is for --reward handwritten"
+    );
+    let config = RunConfig {
+        scene,
+        reward,
+        seed,
+        total_steps: run.steps.unwrap_or(DEFAULT_STEPS),
+        device: run.device,
+        ppo: run.ppo_config()?,
+        checkpoint_every: run.checkpoint_every,
+        prefs,
+        handwritten: run.handwritten()?,
+        terminate_when_unhealthy,
+        snapshot_every: run.snapshot_every,
+    };
+    config.validate()?;
+    Ok(config)
+}
+
+/// The default folder of a new run: runs/SCENE-LABEL-sSEED-UNIXTIME.
+pub fn default_run_folder(scene: &str, label: &str, seed: u64) -> PathBuf {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    PathBuf::from(format!("runs/{scene}-{label}-s{seed}-{secs}").to_lowercase())
+}
+
+/// `--resume RUN --steps N`: N env steps in all. Fewer than the run has trained is refused.
+pub fn extend_steps(path: &Path, config: &mut RunConfig, trained: u64, steps: u64) -> anyhow::Result<bool> {
+    anyhow::ensure!(
+        steps >= trained,
+        "{}: --steps {steps} is fewer than the {trained} env steps this run has trained; give more, or none to finish its {}",
+        path.display(),
+        config.total_steps
+    );
+    let changed = steps != config.total_steps;
+    config.total_steps = steps;
+    config.validate()?;
+    Ok(changed)
+}
