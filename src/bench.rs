@@ -82,10 +82,10 @@ pub fn bench_ppo(
     config: crate::ppo::PpoConfig,
     iterations: u64,
 ) -> anyhow::Result<PpoBench> {
-    use crate::hopper_env::{HopperEnv, RewardKind};
+    use crate::hopper_env::{EnvReward, EnvSpec, HopperEnv};
     let dev = device.device()?;
     let mut ppo = crate::ppo::Ppo::new(config.clone(), scene.obs_dim(), scene.action_dim(), &dev, 0);
-    let mut env = HopperEnv::new(scene, RewardKind::Handwritten, config.num_envs, 0)?;
+    let mut env = HopperEnv::new(scene, EnvSpec::reward(EnvReward::Handwritten(Default::default())), config.num_envs, 0)?;
     let total = iterations + 1;
     ppo.iterate(&mut env, total)?;
     let (mut rollout, mut update) = (0.0, 0.0);

@@ -8,12 +8,11 @@ use anyhow::Context;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clip::{Clip, ClipStep};
+use crate::clip::{Clip, ClipIds, ClipRecorder};
+use crate::episode::EpisodeSummary;
+use crate::hopper_env::{EnvReward, EnvSpec, HopperEnv};
 use crate::ppo::Ppo;
 use crate::scene::Scene;
-use crate::sim::VecEnv;
-use crate::episode::{EpisodeStats, EpisodeSummary};
-use crate::task::Task;
 
 /// What the deterministic policy did in whole evaluation episodes.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -28,58 +27,18 @@ pub struct EvalReport {
 const EVAL_SEED_OFFSET: u64 = 0xE7A1_0000_0000;
 
 /// Plays `episodes` whole episodes with the policy's mean action; returns the report and, if
-/// asked, each episode as a clip.
+/// asked, each episode as a clip (`eval-EEE`).
 pub fn evaluate(ppo: &Ppo, scene: Arc<Scene>, episodes: usize, seed: u64, keep_clips: bool) -> anyhow::Result<(EvalReport, Vec<Clip>)> {
-    let task = Task::for_scene(&scene);
-    let mut venv = VecEnv::new(scene.clone(), episodes, seed ^ EVAL_SEED_OFFSET);
-    venv.record_poses = keep_clips;
+    let length = scene.timing.episode_steps;
+    let clips = keep_clips.then(|| ClipRecorder::new(episodes, length, &scene, ClipIds::PerEnv("eval".into()), false));
+    let spec = EnvSpec { clips, ..EnvSpec::reward(EnvReward::Zero) };
+    let mut env = HopperEnv::new(scene, spec, episodes, seed ^ EVAL_SEED_OFFSET)?;
     let policy = ppo.policy();
-    let ad = scene.action_dim();
-    let mut infos = vec![Vec::new(); episodes];
-    let mut returns = vec![0.0f32; episodes];
-    let mut steps: Vec<Vec<ClipStep>> = vec![Vec::new(); episodes];
-    let mut obs = venv.observations();
-    let seeds: Vec<u64> = (0..episodes).map(|i| venv.current_seed(i)).collect();
-    for _ in 0..scene.timing.episode_steps {
-        let actions = ppo.act_deterministic(&policy, &obs);
-        let out = venv.step(&actions)?;
-        for e in 0..episodes {
-            let a = &actions[e * ad..(e + 1) * ad];
-            returns[e] += task.true_reward(&out.infos[e], a).unwrap_or(0.0);
-            infos[e].push(out.infos[e]);
-            if keep_clips {
-                let od = scene.obs_dim();
-                steps[e].push(ClipStep {
-                    obs: obs[e * od..(e + 1) * od].to_vec(),
-                    action: a.to_vec(),
-                    poses: out.poses[e].clone(),
-                    info: out.infos[e],
-                });
-            }
-        }
-        obs = out.obs;
-    }
-    let has_true_reward = task.true_reward(&Default::default(), &[]).is_some();
-    let stats: Vec<EpisodeStats> =
-        infos.iter().zip(&returns).map(|(i, &r)| EpisodeStats::judge(&task, i, 0.0, has_true_reward.then_some(r))).collect();
-    let mut summary = EpisodeSummary::of(&stats);
+    env.play(length, |obs| ppo.act_deterministic(&policy, obs))?;
+    let mut summary = EpisodeSummary::of(&env.drain_finished());
     // Nothing is trained in evaluation: there is no training return.
     summary.episodic_return = None;
-    let report = EvalReport { summary, env_steps: ppo.global_step };
-    let clips = steps
-        .into_iter()
-        .enumerate()
-        .filter(|(_, s)| !s.is_empty())
-        .map(|(e, s)| Clip {
-            id: format!("eval-{e:03}"),
-            scene: scene.name.clone(),
-            seed: seeds[e],
-            start_step: 0,
-            control_dt: scene.control_dt(),
-            steps: s,
-        })
-        .collect();
-    Ok((report, clips))
+    Ok((EvalReport { summary, env_steps: ppo.global_step }, env.take_clips()))
 }
 
 impl EvalReport {

@@ -109,7 +109,7 @@ impl Experiment {
                     scope.spawn(|| -> anyhow::Result<()> {
                         loop {
                             let k = next.fetch_add(1, Ordering::SeqCst);
-                            if k >= runs.len() || crate::train::stopped() {
+                            if k >= runs.len() || crate::stop::stopped() {
                                 return Ok(());
                             }
                             let (arm, seed, name) = &runs[k];
@@ -125,7 +125,7 @@ impl Experiment {
         for r in results {
             r?;
         }
-        if crate::train::stopped() {
+        if crate::stop::stopped() {
             return Ok(false);
         }
         let rows = self.collect()?;
@@ -152,7 +152,7 @@ impl Experiment {
         {
             crate::train::train(path.to_owned(), crate::train::Start::Resume { steps: None }, opts())?;
         }
-        if crate::train::stopped() {
+        if crate::stop::stopped() {
             return Ok(());
         }
         let (run, config) = RunDir::open(path)?;

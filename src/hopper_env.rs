@@ -1,17 +1,21 @@
-//! The Hopper as a PPO environment: a VecEnv, a per-step reward, and episode statistics
-//! judged by the task.
+//! The Hopper as a PPO environment: a VecEnv with the reward it is built with, and the
+//! observers it is built with: every finished episode judged by the task, and, where asked,
+//! clips cut from every environment. One environment serves training, labelling, rollouts
+//! and evaluation (`HopperEnv::play`).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
+use crate::clip::{Clip, ClipRecorder, ClipStep};
 use crate::episode::EpisodeStats;
 use crate::ppo::{EnvStep, PpoEnv};
+use crate::reward::RewardSnapshot;
 use crate::scene::{Scene, TaskKind};
 use crate::sim::{StepInfo, VecEnv};
-use crate::task::{FlipCredit, Task};
+use crate::task::{FlipCredit, HandwrittenBackflipReward, Task, is_healthy};
 
-/// Which per-step reward PPO trains on.
+/// Which per-step reward PPO trains on (saved in run.json).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum RewardKind {
     /// The hand-written backflip reward (the baseline).
@@ -36,22 +40,74 @@ pub fn check_reward(scene: &Scene, reward: RewardKind) -> anyhow::Result<()> {
     }
 }
 
-/// Clips recorded while training: the candidates the labeler may be asked about.
-pub struct Recording {
-    pub recorder: crate::pipeline::ClipRecorder,
-    pub finished: Vec<crate::clip::Clip>,
+/// The learned reward as environments see it: the snapshot its owner (the preference driver)
+/// put there last. Until the first, the reward is 0 (PPO does not update before it).
+#[derive(Clone, Default)]
+pub struct LearnedReward(Arc<Mutex<Option<RewardSnapshot>>>);
+
+impl LearnedReward {
+    pub fn set(&self, snapshot: RewardSnapshot) {
+        *self.0.lock().expect("no panic while holding the reward") = Some(snapshot);
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.0.lock().expect("no panic while holding the reward").is_some()
+    }
+
+    /// Per-step rewards for rows of (observation, action); zeros before the first snapshot.
+    fn rewards(&self, rows: &[f32], n: usize) -> Vec<f32> {
+        match &*self.0.lock().expect("no panic while holding the reward") {
+            Some(model) => model.rewards(rows),
+            None => vec![0.0; n],
+        }
+    }
 }
 
-impl Recording {
-    pub fn new(recorder: crate::pipeline::ClipRecorder) -> Self {
-        Recording { recorder, finished: Vec::new() }
+/// The per-step reward an environment gives.
+#[derive(Clone)]
+pub enum EnvReward {
+    /// The hand-written backflip reward with these weights.
+    Handwritten(HandwrittenBackflipReward),
+    /// The task's true reward (hop forward).
+    True,
+    /// The learned reward model.
+    Learned(LearnedReward),
+    /// None at all: evaluation, rollouts, labelling without a model.
+    Zero,
+}
+
+impl EnvReward {
+    fn kind(&self) -> Option<RewardKind> {
+        match self {
+            EnvReward::Handwritten(_) => Some(RewardKind::Handwritten),
+            EnvReward::True => Some(RewardKind::True),
+            EnvReward::Learned(_) => Some(RewardKind::Learned),
+            EnvReward::Zero => None,
+        }
+    }
+}
+
+/// What an environment is built with, besides its scene and seed.
+pub struct EnvSpec {
+    pub reward: EnvReward,
+    /// End a hop-forward episode when the Hopper stops being healthy, as the standard
+    /// benchmark does (see `RunConfig::terminate_when_unhealthy`).
+    pub terminate_when_unhealthy: bool,
+    /// Cut clips from every environment.
+    pub clips: Option<ClipRecorder>,
+}
+
+impl EnvSpec {
+    pub fn reward(reward: EnvReward) -> EnvSpec {
+        EnvSpec { reward, terminate_when_unhealthy: false, clips: None }
     }
 }
 
 pub struct HopperEnv {
     pub venv: VecEnv,
-    pub task: Task,
-    pub reward: RewardKind,
+    task: Task,
+    reward: EnvReward,
+    terminate_when_unhealthy: bool,
     /// Step information of each environment's current episode so far.
     episodes: Vec<Vec<StepInfo>>,
     /// The hand-written reward's memory of each environment's episode.
@@ -60,34 +116,63 @@ pub struct HopperEnv {
     true_returns: Vec<f32>,
     /// Episodes finished since the last `drain_finished`.
     finished: Vec<EpisodeStats>,
-    /// The reward model, for `RewardKind::Learned`.
-    pub learned: Option<crate::reward::RewardSnapshot>,
-    /// Set to record clips of every environment.
-    pub recording: Option<Recording>,
+    clips: Option<ClipRecorder>,
 }
 
 impl HopperEnv {
-    pub fn new(scene: Arc<Scene>, reward: RewardKind, num_envs: usize, seed: u64) -> anyhow::Result<HopperEnv> {
-        check_reward(&scene, reward)?;
-        let venv = VecEnv::new(scene.clone(), num_envs, seed);
+    pub fn new(scene: Arc<Scene>, spec: EnvSpec, num_envs: usize, seed: u64) -> anyhow::Result<HopperEnv> {
+        if let Some(kind) = spec.reward.kind() {
+            check_reward(&scene, kind)?;
+        }
+        let mut venv = VecEnv::new(scene.clone(), num_envs, seed);
+        venv.record_poses = spec.clips.is_some();
         let episodes: Vec<Vec<StepInfo>> = (0..num_envs).map(|i| vec![venv.env(i).info()]).collect();
         let credits = episodes.iter().map(|e| FlipCredit::new(&e[0])).collect();
         Ok(HopperEnv {
             venv,
             task: Task::for_scene(&scene),
-            reward,
+            reward: spec.reward,
+            terminate_when_unhealthy: spec.terminate_when_unhealthy,
             episodes,
             credits,
             train_returns: vec![0.0; num_envs],
             true_returns: vec![0.0; num_envs],
             finished: Vec::new(),
-            learned: None,
-            recording: None,
+            clips: spec.clips,
         })
     }
 
+    /// The episodes finished since the last call, judged.
     pub fn drain_finished(&mut self) -> Vec<EpisodeStats> {
         std::mem::take(&mut self.finished)
+    }
+
+    /// The clips cut since the last call (none without a recorder).
+    pub fn take_clips(&mut self) -> Vec<Clip> {
+        self.clips.as_mut().map(ClipRecorder::take_finished).unwrap_or_default()
+    }
+
+    /// Cuts the clips every environment has gathered so far (the end of a recording).
+    pub fn flush_clips(&mut self) {
+        if let Some(r) = &mut self.clips {
+            r.flush();
+        }
+    }
+
+    /// Plays `steps` control steps in every environment with the actions `policy` gives for
+    /// the current observations (all environments' rows together).
+    pub fn play(&mut self, steps: usize, mut policy: impl FnMut(&[f32]) -> Vec<f32>) -> anyhow::Result<()> {
+        for _ in 0..steps {
+            let actions = policy(&self.venv.observations());
+            PpoEnv::step(self, &actions)?;
+        }
+        Ok(())
+    }
+
+    /// Whether this step ends the episode for a reason other than its length: a hop-forward
+    /// fall, with `terminate_when_unhealthy` only.
+    fn ends_episode(&self, now: &StepInfo) -> bool {
+        self.terminate_when_unhealthy && self.task.kind == TaskKind::HopForward && !is_healthy(now)
     }
 }
 
@@ -113,10 +198,9 @@ impl PpoEnv for HopperEnv {
         let od = self.obs_dim();
         // What the learned reward and the clip recorder need from before the step; the plain
         // rewards need none of it, and this is the rollout's hot path.
-        let recording = self.recording.is_some();
-        let needs_before = recording || self.reward == RewardKind::Learned;
-        let obs_before = if needs_before { self.venv.observations() } else { Vec::new() };
-        self.venv.record_poses = recording;
+        let recording = self.clips.is_some();
+        let learned = matches!(self.reward, EnvReward::Learned(_));
+        let obs_before = if recording || learned { self.venv.observations() } else { Vec::new() };
         let n = if recording { self.venv.len() } else { 0 };
         let seeds: Vec<u64> = (0..n).map(|e| self.venv.current_seed(e)).collect();
         let episode_steps: Vec<usize> = (0..n).map(|e| self.venv.env(e).steps()).collect();
@@ -124,35 +208,32 @@ impl PpoEnv for HopperEnv {
         // A fall that ends the episode (`terminate_when_unhealthy`): done, with no final
         // observation, so PPO bootstraps nothing after it.
         for e in 0..step.infos.len() {
-            if !step.done[e] && self.task.ends_episode(&step.infos[e]) {
+            if !step.done[e] && self.ends_episode(&step.infos[e]) {
                 step.done[e] = true;
                 let first = self.venv.restart(e);
                 step.obs[e * od..(e + 1) * od].copy_from_slice(first);
             }
         }
-        let learned = match (&self.reward, &self.learned) {
-            (RewardKind::Learned, Some(model)) => {
+        let learned_rewards = match &self.reward {
+            EnvReward::Learned(model) => {
                 let rows: Vec<f32> = (0..step.infos.len())
                     .flat_map(|e| obs_before[e * od..(e + 1) * od].iter().chain(&actions[e * ad..(e + 1) * ad]).copied())
                     .collect();
-                Some(model.rewards(&rows))
+                // Before the first model (while the initial clips are being labelled) PPO does
+                // not update, so those zeros are never learned from.
+                Some(model.rewards(&rows, step.infos.len()))
             }
-            // Before the first model (while the initial clips are being labelled) PPO does not
-            // update, so these rewards are never learned from.
-            (RewardKind::Learned, None) => Some(vec![0.0; step.infos.len()]),
             _ => None,
         };
-        if let Some(rec) = &mut self.recording {
+        if let Some(rec) = &mut self.clips {
             for e in 0..step.infos.len() {
-                let clip_step = crate::clip::ClipStep {
+                let clip_step = ClipStep {
                     obs: obs_before[e * od..(e + 1) * od].to_vec(),
                     action: actions[e * ad..(e + 1) * ad].to_vec(),
                     poses: step.poses[e].clone(),
                     info: step.infos[e],
                 };
-                if let Some(clip) = rec.recorder.push(e, clip_step, episode_steps[e], seeds[e], step.done[e]) {
-                    rec.finished.push(clip);
-                }
+                rec.push(e, clip_step, episode_steps[e], seeds[e], step.done[e]);
             }
         }
         let mut rewards = Vec::with_capacity(step.infos.len());
@@ -160,12 +241,11 @@ impl PpoEnv for HopperEnv {
             let action = &actions[e * ad..(e + 1) * ad];
             let prev = *self.episodes[e].last().expect("episode starts with its reset state");
             let true_r = self.task.true_reward(info, action);
-            let r = match self.reward {
-                RewardKind::True => true_r.expect("checked in new"),
-                RewardKind::Handwritten => {
-                    self.task.handwritten.reward(&self.task.judge, &mut self.credits[e], &prev, info, action)
-                }
-                RewardKind::Learned => learned.as_ref().expect("computed above")[e],
+            let r = match &self.reward {
+                EnvReward::True => true_r.expect("checked in new"),
+                EnvReward::Handwritten(weights) => weights.reward(&self.task.judge, &mut self.credits[e], &prev, info, action),
+                EnvReward::Learned(_) => learned_rewards.as_ref().expect("computed above")[e],
+                EnvReward::Zero => 0.0,
             };
             rewards.push(r);
             self.train_returns[e] += r;

@@ -1,7 +1,9 @@
 //! backflip: learning a Hopper backflip from preferences (Christiano et al. 2017), in Rust.
 
 pub mod bench;
+pub mod cli;
 pub mod clip;
+pub mod commands;
 pub mod compare;
 pub mod device;
 pub mod episode;
@@ -9,10 +11,7 @@ pub mod eval;
 pub mod experiment;
 pub mod fsutil;
 pub mod hopper_env;
-pub mod human;
 pub mod metrics;
-pub mod oracle;
-pub mod pipeline;
 pub mod plot;
 pub mod ppo;
 pub mod prefs;
@@ -21,6 +20,7 @@ pub mod rollout;
 pub mod run;
 pub mod scene;
 pub mod settings;
+pub mod stop;
 pub mod sim;
 pub mod task;
 pub mod train;

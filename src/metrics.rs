@@ -31,14 +31,17 @@ pub struct MetricsRow {
     /// The reward model's agreement with held-out answers, and its held-out loss.
     pub reward_val_accuracy: Option<f32>,
     pub reward_val_loss: Option<f32>,
-    /// Reward-training rounds PPO has trained on so far.
+    /// Reward-training rounds PPO has trained on so far...
     pub reward_rounds: Option<u64>,
+    /// ...and the seconds the latest of them took to train.
+    pub reward_round_seconds: Option<f64>,
     /// Seconds this iteration waited for answers or a reward round (a scripted labeler).
     pub wait_seconds: Option<f64>,
 }
 
 /// Columns whose values depend on the machine's speed, not on the run's seed and settings.
-pub const WALL_CLOCK_COLUMNS: [&str; 5] = ["wall_seconds", "steps_per_sec", "rollout_seconds", "update_seconds", "wait_seconds"];
+pub const WALL_CLOCK_COLUMNS: [&str; 6] =
+    ["wall_seconds", "steps_per_sec", "rollout_seconds", "update_seconds", "wait_seconds", "reward_round_seconds"];
 
 fn cells(row: &MetricsRow) -> Map<String, Value> {
     match serde_json::to_value(row).expect("a metrics row always serialises") {

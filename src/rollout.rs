@@ -8,9 +8,9 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::clip::{Clip, ClipStep};
+use crate::clip::{Clip, ClipDir, ClipIds, ClipRecorder};
+use crate::hopper_env::{EnvReward, EnvSpec, HopperEnv};
 use crate::scene::Scene;
-use crate::sim::Env;
 use crate::task::Task;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -21,52 +21,20 @@ pub enum FixedPolicy {
     Zero,
 }
 
-/// One step of control steps, cut into clips of the scene's clip length.
+/// `steps` control steps of one environment with a fixed policy, cut into clips of the
+/// scene's clip length (an episode's end cuts a shorter one, and so does the last step).
 pub fn record(scene: Arc<Scene>, policy: FixedPolicy, steps: usize, seed: u64) -> anyhow::Result<Vec<Clip>> {
-    let mut env = Env::new(scene.clone());
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xAC71_0000);
-    let clip_len = scene.clip_steps();
-    let mut episode = 0u64;
-    let mut episode_seed = crate::sim::episode_seed(seed, 0, episode);
-    let mut obs = env.reset(episode_seed);
-    let mut clips = Vec::new();
-    let mut current: Vec<ClipStep> = Vec::new();
-    let mut start = 0;
+    let recorder = ClipRecorder::new(1, scene.clip_steps(), &scene, ClipIds::Episode, true);
+    let spec = EnvSpec { clips: Some(recorder), ..EnvSpec::reward(EnvReward::Zero) };
+    let mut env = HopperEnv::new(scene.clone(), spec, 1, seed)?;
     let adim = scene.action_dim();
-    for _ in 0..steps {
-        let action: Vec<f32> = match policy {
-            FixedPolicy::Random => (0..adim).map(|_| rng.random_range(-1.0f32..=1.0)).collect(),
-            FixedPolicy::Zero => vec![0.0; adim],
-        };
-        let (next, done) = env.step(&action)?;
-        current.push(ClipStep { obs, action, poses: env.poses(), info: env.info() });
-        obs = next;
-        if current.len() == clip_len || done {
-            clips.push(make_clip(&scene, episode_seed, start, std::mem::take(&mut current)));
-            start = env.steps();
-        }
-        if done {
-            episode += 1;
-            episode_seed = crate::sim::episode_seed(seed, 0, episode);
-            obs = env.reset(episode_seed);
-            start = 0;
-        }
-    }
-    if !current.is_empty() {
-        clips.push(make_clip(&scene, episode_seed, start, current));
-    }
-    Ok(clips)
-}
-
-fn make_clip(scene: &Scene, seed: u64, start: usize, steps: Vec<ClipStep>) -> Clip {
-    Clip {
-        id: format!("{seed:016x}-{start:05}"),
-        scene: scene.name.clone(),
-        seed,
-        start_step: start,
-        control_dt: scene.control_dt(),
-        steps,
-    }
+    env.play(steps, |_| match policy {
+        FixedPolicy::Random => (0..adim).map(|_| rng.random_range(-1.0f32..=1.0)).collect(),
+        FixedPolicy::Zero => vec![0.0; adim],
+    })?;
+    env.flush_clips();
+    Ok(env.take_clips())
 }
 
 #[derive(Serialize)]
@@ -79,12 +47,11 @@ struct ClipSummary {
 
 /// Saves clips as `DIR/clips/ID.clip` and a summary `DIR/rollout.json` with each clip's score.
 pub fn save(dir: &Path, scene: &Scene, clips: &[Clip]) -> anyhow::Result<()> {
-    let clip_dir = dir.join("clips");
-    std::fs::create_dir_all(&clip_dir).with_context(|| format!("{}: cannot create", clip_dir.display()))?;
+    let clip_dir = ClipDir::create(dir.join("clips"))?;
     let task = Task::for_scene(scene);
     let mut summary = Vec::new();
     for clip in clips {
-        clip.save(&clip_dir.join(format!("{}.clip", clip.id)))?;
+        clip_dir.save(clip)?;
         let infos = clip.infos();
         let actions: Vec<&[f32]> = clip.steps.iter().map(|s| s.action.as_slice()).collect();
         summary.push(ClipSummary {

@@ -39,7 +39,7 @@ pub struct RunConfig {
     pub checkpoint_every: u64,
     /// Learning from preferences (`--labeler`): None trains on `reward`.
     #[serde(default)]
-    pub prefs: Option<crate::pipeline::PrefConfig>,
+    pub prefs: Option<crate::prefs::PrefConfig>,
     /// The hand-written reward's weights (`--reward-weights`), so that a resumed run keeps the
     /// reward it started with. A weight missing from an older run.json takes today's default.
     #[serde(default)]
@@ -115,6 +115,16 @@ impl RunDir {
         let file = self.path.join("run.json");
         crate::fsutil::write_atomic(&file, serde_json::to_string_pretty(config)?.as_bytes())
             .with_context(|| format!("{}: cannot write", file.display()))
+    }
+
+    /// The clips the labeler was asked about: clips/ID.clip.
+    pub fn clips(&self) -> crate::clip::ClipDir {
+        crate::clip::ClipDir::new(self.path.join("clips"))
+    }
+
+    /// The comparison store: comparisons.jsonl.
+    pub fn store_path(&self) -> PathBuf {
+        self.path.join("comparisons.jsonl")
     }
 
     fn checkpoint_dir(&self) -> PathBuf {

@@ -9,8 +9,8 @@ use anyhow::Context;
 
 use crate::device::DeviceKind;
 use crate::hopper_env::RewardKind;
-use crate::oracle::{TeacherConfig, TeacherKind};
-use crate::pipeline::{InitialClips, PrefConfig};
+use crate::prefs::{TeacherConfig, TeacherKind};
+use crate::prefs::{InitialClips, PrefConfig};
 use crate::ppo::{Activation, PpoConfig};
 use crate::reward::QueryMode;
 use crate::run::RunConfig;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use backflip::device::DeviceKind;
-use backflip::hopper_env::{HopperEnv, RewardKind};
+use backflip::hopper_env::{EnvReward, EnvSpec, HopperEnv, RewardKind};
 use backflip::ppo::gae::gae;
 use backflip::ppo::normalize::RunningMeanStd;
 use backflip::ppo::{EnvStep, Ppo, PpoConfig, PpoEnv};
@@ -158,7 +158,7 @@ fn hopper_run(seed: u64, device: DeviceKind) -> (Ppo, Vec<String>) {
     let scene = Arc::new(Scene::builtin("hopper-backflip").unwrap());
     let config = small_config();
     let mut ppo = Ppo::new(config.clone(), 12, 3, &device.device().unwrap(), seed);
-    let mut env = HopperEnv::new(scene, RewardKind::Handwritten, config.num_envs, seed).unwrap();
+    let mut env = HopperEnv::new(scene, EnvSpec::reward(EnvReward::Handwritten(Default::default())), config.num_envs, seed).unwrap();
     let log = (0..2).map(|_| format!("{:?}", ppo.iterate(&mut env, 10).unwrap()).split(", rollout_seconds").next().unwrap().to_string()).collect();
     (ppo, log)
 }
@@ -298,8 +298,8 @@ fn metrics_round_trip_by_name() {
 fn a_fall_ends_the_episode_only_when_asked() {
     let scene = Arc::new(Scene::builtin("hopper-forward").unwrap());
     let ends_at = |terminate: bool| {
-        let mut env = HopperEnv::new(scene.clone(), RewardKind::True, 2, 5).unwrap();
-        env.task.terminate_when_unhealthy = terminate;
+        let spec = EnvSpec { terminate_when_unhealthy: terminate, ..EnvSpec::reward(EnvReward::True) };
+        let mut env = HopperEnv::new(scene.clone(), spec, 2, 5).unwrap();
         // Full hip torque throws the torso back: unhealthy within a second.
         for t in 0..scene.timing.episode_steps {
             let step = env.step(&[-1.0, 0.0, 0.0, -1.0, 0.0, 0.0]).unwrap();

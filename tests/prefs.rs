@@ -4,9 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backflip::clip::Clip;
-use backflip::oracle::{Answer, ClipScore, Teacher, TeacherConfig, TeacherKind};
-use backflip::pipeline::{self, Labeler, PrefConfig, StageSetup, TrainerEvent};
-use backflip::prefs::{ComparisonStore, Labeler as Who};
+use backflip::clip::ClipDir;
+use backflip::prefs::{Answer, ClipScore, ComparisonStore, Labeler, PrefConfig, StageSetup, Teacher, TeacherConfig, TeacherKind, TrainerEvent, Who, stages};
 use backflip::reward::{LabeledPair, RewardConfig, RewardEnsemble};
 use backflip::rollout::{self, FixedPolicy};
 use backflip::scene::Scene;
@@ -158,10 +157,11 @@ impl Labeler for SlowLabeler {
     }
 }
 
-fn stages(dir: &std::path::Path, delay: Option<Duration>) -> pipeline::Stages {
+fn stages(dir: &std::path::Path, delay: Option<Duration>) -> stages::Stages {
     let scene = Scene::builtin("hopper-backflip").unwrap();
     let setup = StageSetup {
-        run_dir: dir.to_owned(),
+        clips: ClipDir::new(dir.join("clips")),
+        store: dir.join("comparisons.jsonl"),
         config: PrefConfig { comparisons: 8, pretrain_epochs: 2, ..Default::default() },
         d_input: 15,
         clip_steps: scene.clip_steps(),
@@ -169,7 +169,7 @@ fn stages(dir: &std::path::Path, delay: Option<Duration>) -> pipeline::Stages {
         seed: 0,
         withdraw: None,
     };
-    let s = pipeline::start(setup, Box::new(SlowLabeler { delay })).unwrap();
+    let s = stages::start(setup, Box::new(SlowLabeler { delay })).unwrap();
     let clips = rollout::record(Arc::new(scene), FixedPolicy::Random, 188 * 6, 1).unwrap();
     s.offer_clips(clips);
     s.want(2);

@@ -5,10 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use backflip::human::{TrainingStatus, link};
-use backflip::oracle::Answer;
-use backflip::pipeline::{self, PrefConfig, StageSetup, TrainerEvent};
-use backflip::prefs::ComparisonStore;
+use backflip::clip::ClipDir;
+use backflip::prefs::person::{TrainingStatus, link};
+use backflip::prefs::{Answer, ComparisonStore, PrefConfig, StageSetup, TrainerEvent, Who, stages};
 use backflip::rollout::{self, FixedPolicy};
 use backflip::scene::Scene;
 use backflip::viewer::input::ActionButton;
@@ -50,7 +49,8 @@ fn keys_and_buttons_answer_into_the_store_and_undo_withdraws() {
     let scene = Scene::builtin("hopper-backflip").unwrap();
     let (viewer, trainer) = link();
     let setup = StageSetup {
-        run_dir: dir.clone(),
+        clips: ClipDir::new(dir.join("clips")),
+        store: dir.join("comparisons.jsonl"),
         config: PrefConfig { comparisons: 100, pretrain_epochs: 1, ..Default::default() },
         d_input: 15,
         clip_steps: scene.clip_steps(),
@@ -58,7 +58,7 @@ fn keys_and_buttons_answer_into_the_store_and_undo_withdraws() {
         seed: 0,
         withdraw: Some(trainer.withdraw),
     };
-    let stages = pipeline::start(setup, Box::new(trainer.labeler)).unwrap();
+    let stages = stages::start(setup, Box::new(trainer.labeler)).unwrap();
     stages.offer_clips(rollout::record(Arc::new(scene), FixedPolicy::Random, 188 * 12, 2).unwrap());
     stages.want(4);
 
@@ -99,7 +99,7 @@ fn keys_and_buttons_answer_into_the_store_and_undo_withdraws() {
     let answers: Vec<Answer> = store.comparisons().iter().map(|c| c.answer).collect();
     assert_eq!(answers, vec![Answer::Left, Answer::Right, Answer::Equal]);
     assert_eq!(store.comparisons()[0].left, first);
-    assert!(store.comparisons().iter().all(|c| c.labeler == backflip::prefs::Labeler::Human));
+    assert!(store.comparisons().iter().all(|c| c.labeler == Who::Human));
     let text = std::fs::read_to_string(dir.join("comparisons.jsonl")).unwrap();
     assert!(text.lines().last().unwrap().contains("withdrawal"), "undo appends, deletes nothing");
 }

@@ -82,6 +82,8 @@ pub struct RewardStats {
     pub l2: f32,
     pub train_pairs: usize,
     pub val_pairs: usize,
+    /// Wall-clock seconds the round took.
+    pub seconds: f64,
 }
 
 pub struct RewardEnsemble {
@@ -153,6 +155,7 @@ impl RewardEnsemble {
     /// training pairs; then the L2 weight is adapted and the outputs renormalised on `recent`
     /// rows of (observation, action).
     pub fn train(&mut self, pairs: &[LabeledPair], epochs: usize, recent: &[f32]) -> RewardStats {
+        let started = std::time::Instant::now();
         let train: Vec<&LabeledPair> = pairs.iter().filter(|p| !p.validation).collect();
         let val: Vec<&LabeledPair> = pairs.iter().filter(|p| p.validation).collect();
         if train.is_empty() {
@@ -191,7 +194,8 @@ impl RewardEnsemble {
             }
         }
         self.renormalise(recent);
-        RewardStats { train_loss, val_loss, val_accuracy, l2: self.l2, train_pairs: train.len(), val_pairs: val.len() }
+        let seconds = started.elapsed().as_secs_f64();
+        RewardStats { train_loss, val_loss, val_accuracy, l2: self.l2, train_pairs: train.len(), val_pairs: val.len(), seconds }
     }
 
     fn mean_loss(&self, m: usize, pairs: &[&LabeledPair]) -> f32 {

@@ -9,15 +9,11 @@ pub use forward::{hop_forward_reward, is_healthy};
 use crate::scene::{Scene, TaskKind};
 use crate::sim::StepInfo;
 
-/// The task of a scene: judges whole trajectories and gives per-step rewards.
+/// The task of a scene: judges whole trajectories and gives its true per-step reward.
 #[derive(Clone, Debug)]
 pub struct Task {
     pub kind: TaskKind,
     pub judge: BackflipJudge,
-    pub handwritten: HandwrittenBackflipReward,
-    /// End a hop-forward episode when the Hopper is no longer healthy, as the standard
-    /// benchmark does (off by default: see `RunConfig::terminate_when_unhealthy`).
-    pub terminate_when_unhealthy: bool,
 }
 
 impl Task {
@@ -25,8 +21,6 @@ impl Task {
         Task {
             kind: scene.task,
             judge: BackflipJudge::for_scene(scene),
-            handwritten: Default::default(),
-            terminate_when_unhealthy: false,
         }
     }
 
@@ -36,12 +30,6 @@ impl Task {
             TaskKind::HopForward => Some(hop_forward_reward(now, action)),
             TaskKind::Backflip => None,
         }
-    }
-
-    /// Whether the episode ends after this step for a reason other than its length: only a
-    /// hop-forward fall, and only with `terminate_when_unhealthy`.
-    pub fn ends_episode(&self, now: &StepInfo) -> bool {
-        self.terminate_when_unhealthy && self.kind == TaskKind::HopForward && !is_healthy(now)
     }
 
     /// How good a clip is, by the task's own measure: the judge's score for the backflip, the

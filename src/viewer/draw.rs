@@ -11,7 +11,7 @@ use bevy::text::FontSize;
 use super::input::ActionButton;
 use super::session::{LabelSession, Mode, ViewerAction};
 use crate::clip::Clip;
-use crate::oracle::Answer;
+use crate::prefs::Answer;
 use crate::scene::Scene;
 
 /// The scene whose bodies are drawn.

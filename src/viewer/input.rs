@@ -3,7 +3,7 @@
 use bevy::prelude::*;
 
 use super::session::{LabelSession, ViewerAction};
-use crate::oracle::Answer;
+use crate::prefs::Answer;
 
 /// Left/Right: that clip is better; Up: equally good; Down: can't tell; Backspace: undo;
 /// Space: pause; [ and ]: slower, faster; R: restart; P: watch the policy.

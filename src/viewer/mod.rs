@@ -16,7 +16,7 @@ pub use draw::{ViewerDrawPlugin, ViewerScene};
 pub use input::{ViewerLogicPlugin, key_action};
 pub use session::{LabelSession, Mode, ViewerAction};
 
-use crate::human::ViewerLink;
+use crate::prefs::person::ViewerLink;
 use crate::scene::Scene;
 
 /// For scripted runs of the window (tests, screenshots, frame-rate measurements).

@@ -8,8 +8,8 @@ use bevy::prelude::*;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::clip::Clip;
-use crate::human::{TrainingStatus, ViewerQuery};
-use crate::oracle::Answer;
+use crate::prefs::person::{TrainingStatus, ViewerQuery};
+use crate::prefs::Answer;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {

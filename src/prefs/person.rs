@@ -6,10 +6,8 @@ use std::time::Instant;
 
 use crossbeam_channel::Sender;
 
+use super::answer::{Answer, Labeler, Who};
 use crate::clip::Clip;
-use crate::oracle::Answer;
-use crate::pipeline::Labeler;
-use crate::prefs::Labeler as Who;
 
 /// A query on its way to the person, with the way back for the answer.
 pub struct ViewerQuery {

@@ -3,74 +3,11 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
 
-/// A labeler's answer to one query.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum Answer {
-    Left,
-    Right,
-    Equal,
-    CantTell,
-}
-
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum TeacherKind {
-    /// Always the clip with the higher score.
-    Rational,
-    /// Left with probability sigmoid(beta * (score_left - score_right)).
-    Boltzmann,
-    /// Rational, but the answer is flipped with probability eps.
-    Mistake,
-    /// "Equal" when the scores differ by less than the equal threshold.
-    Equal,
-    /// "Can't tell" when both scores are below the skip threshold.
-    Skip,
-    /// Compares discounted per-step scores: later steps weigh more (gamma).
-    Myopic,
-    /// 10% mistakes plus an equal threshold: a person's usual noise.
-    Humanlike,
-}
-
-/// A teacher and its parameters, as saved with each answer.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct TeacherConfig {
-    pub kind: TeacherKind,
-    /// Rationality of the Boltzmann teacher.
-    pub beta: f32,
-    /// Probability of a flipped answer (mistake, humanlike).
-    pub eps: f32,
-    /// Scores closer than this are "equal" (equal, humanlike), in score units.
-    pub equal_threshold: f32,
-    /// Both scores below this: "can't tell" (skip).
-    pub skip_threshold: f32,
-    /// Weight of step t is gamma^(T-1-t) (myopic).
-    pub gamma: f32,
-}
-
-impl Default for TeacherConfig {
-    fn default() -> Self {
-        TeacherConfig { kind: TeacherKind::Rational, beta: 10.0, eps: 0.1, equal_threshold: 0.05, skip_threshold: 0.0, gamma: 0.9 }
-    }
-}
-
-impl TeacherConfig {
-    pub fn validate(&self) -> anyhow::Result<()> {
-        use crate::settings::check::*;
-        non_negative("teacher.beta", self.beta as f64)?;
-        within("teacher.eps", self.eps as f64, 0.0, 1.0, false)?;
-        non_negative("teacher.equal_threshold", self.equal_threshold as f64)?;
-        finite("teacher.skip_threshold", self.skip_threshold as f64)?;
-        within("teacher.gamma", self.gamma as f64, 0.0, 1.0, false)?;
-        Ok(())
-    }
-
-    pub fn humanlike() -> Self {
-        TeacherConfig { kind: TeacherKind::Humanlike, eps: 0.1, equal_threshold: 0.05, ..Default::default() }
-    }
-}
+use super::answer::{Answer, Labeler, Who};
+use super::schedule::{TeacherConfig, TeacherKind};
+use crate::clip::Clip;
+use crate::task::Task;
 
 /// Scores whole clips or per-step score sequences.
 pub struct Teacher {
@@ -133,5 +70,40 @@ impl ClipScore {
     fn discounted(&self, gamma: f32) -> f32 {
         let n = self.per_step.len();
         self.per_step.iter().enumerate().map(|(t, s)| s * gamma.powi((n - 1 - t) as i32)).sum()
+    }
+}
+
+/// The scripted teacher as a labeler: scores each clip with the task's judge or true return.
+pub struct OracleLabeler {
+    pub teacher: Teacher,
+    pub task: Task,
+}
+
+impl OracleLabeler {
+    fn score(&self, clip: &Clip) -> ClipScore {
+        let infos = clip.infos();
+        let actions: Vec<&[f32]> = clip.steps.iter().map(|s| s.action.as_slice()).collect();
+        // Per-step scores are only read by the myopic teacher.
+        let per_step = if self.teacher.config.kind == TeacherKind::Myopic {
+            (0..infos.len()).map(|k| self.task.clip_score(&infos[k..=k], &actions[k..=k])).collect()
+        } else {
+            Vec::new()
+        };
+        ClipScore { total: self.task.clip_score(&infos, &actions), per_step }
+    }
+}
+
+impl Labeler for OracleLabeler {
+    fn answer(&mut self, left: &Clip, right: &Clip) -> Option<Answer> {
+        let (l, r) = (self.score(left), self.score(right));
+        Some(self.teacher.answer(&l, &r))
+    }
+
+    fn who(&self) -> Who {
+        Who::Teacher(self.teacher.config.clone())
+    }
+
+    fn scripted(&self) -> bool {
+        true
     }
 }

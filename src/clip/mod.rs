@@ -1,6 +1,11 @@
 //! A clip: K consecutive control steps of one episode, with everything needed to judge it and to
 //! draw it. Saved in a compact binary format (magic, version, postcard body) and exported to
-//! JSON for other tools.
+//! JSON for other tools. A folder of clips names each `ID.clip` (`ClipDir`); clips are cut
+//! from running environments by the `ClipRecorder`.
+
+mod recorder;
+
+pub use recorder::{ClipIds, ClipRecorder};
 
 use std::path::{Path, PathBuf};
 
@@ -94,5 +99,45 @@ impl Clip {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a clip always serialises")
+    }
+}
+
+/// A folder of clips, each in `ID.clip`: a run's clips/ or a rollout's.
+#[derive(Clone, Debug)]
+pub struct ClipDir {
+    pub path: PathBuf,
+}
+
+impl ClipDir {
+    pub fn new(path: PathBuf) -> ClipDir {
+        ClipDir { path }
+    }
+
+    /// The folder, made if missing.
+    pub fn create(path: PathBuf) -> Result<ClipDir, ClipError> {
+        std::fs::create_dir_all(&path).map_err(|source| ClipError::Io { path: path.clone(), source })?;
+        Ok(ClipDir { path })
+    }
+
+    pub fn path_of(&self, id: &str) -> PathBuf {
+        self.path.join(format!("{id}.clip"))
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.path_of(id).exists()
+    }
+
+    pub fn save(&self, clip: &Clip) -> Result<(), ClipError> {
+        clip.save(&self.path_of(&clip.id))
+    }
+
+    pub fn load(&self, id: &str) -> Result<Clip, ClipError> {
+        Clip::load(&self.path_of(id))
+    }
+
+    /// A clip given as a file, or as an id in this folder.
+    pub fn resolve(&self, spec: &str) -> Result<Clip, ClipError> {
+        let file = Path::new(spec);
+        if file.exists() { Clip::load(file) } else { self.load(spec) }
     }
 }

@@ -9,15 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::oracle::{Answer, TeacherConfig};
-
-/// Who answered.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(rename_all = "snake_case", tag = "who")]
-pub enum Labeler {
-    Human,
-    Teacher(TeacherConfig),
-}
+use super::answer::{Answer, Who};
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct Comparison {
@@ -26,7 +18,7 @@ pub struct Comparison {
     pub left: String,
     pub right: String,
     pub answer: Answer,
-    pub labeler: Labeler,
+    pub labeler: Who,
     /// Unix time of the answer, milliseconds.
     pub time_ms: u64,
     /// How long the labeler took to answer, milliseconds.
@@ -126,7 +118,7 @@ impl ComparisonStore {
     }
 
     /// Records an answer; it counts once this returns.
-    pub fn record(&mut self, left: &str, right: &str, answer: Answer, labeler: Labeler, response_ms: u64) -> anyhow::Result<Comparison> {
+    pub fn record(&mut self, left: &str, right: &str, answer: Answer, labeler: Who, response_ms: u64) -> anyhow::Result<Comparison> {
         let c = Comparison {
             id: self.next_id,
             left: left.to_owned(),

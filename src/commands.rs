@@ -1,0 +1,267 @@
+//! What each command does: main.rs parses the command line (cli.rs) and calls `run`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::cli::*;
+use crate::clip::ClipDir;
+use crate::device::DeviceKind;
+use crate::experiment::{Arm, Experiment, ExperimentConfig};
+use crate::hopper_env::RewardKind;
+use crate::ppo::PpoConfig;
+use crate::rollout;
+use crate::run::RunDir;
+use crate::scene::Scene;
+use crate::settings::{self, RewardSource, RunArgs};
+use crate::train::Start;
+
+/// Runs one parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Rollout { scene, policy, steps, seed, out } => {
+            let scene = Arc::new(Scene::resolve(&scene)?);
+            let clips = rollout::record(scene.clone(), policy, steps, seed)?;
+            rollout::save(&out, &scene, &clips)?;
+            println!("saved {} clips to {}", clips.len(), out.join("clips").display());
+        }
+        Command::Train(args) => train(args)?,
+        Command::Experiment(args) => experiment(args)?,
+        Command::Eval { run, episodes, export, at_step } => {
+            let (dir, config) = RunDir::open(&run)?;
+            let device = config.device.device()?;
+            let (ppo, file) = match at_step {
+                None => (dir.load_checkpoint(&device, config.seed)?, "eval.json".to_string()),
+                Some(step) => {
+                    let (at, ppo) = dir.load_snapshot(step, &device, config.seed)?;
+                    (ppo, format!("eval-{at}.json"))
+                }
+            };
+            let scene = Arc::new(config.scene.clone());
+            let (report, clips) = crate::eval::evaluate(&ppo, scene, episodes, config.seed, export.is_some())?;
+            report.save(&dir.path.join(file))?;
+            print!("{}", report.table());
+            if let Some(out) = export {
+                std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
+                for c in &clips {
+                    let p = out.join(format!("{}.json", c.id));
+                    std::fs::write(&p, c.to_json()).with_context(|| format!("{}: cannot write", p.display()))?;
+                }
+                println!("exported {} episodes to {}", clips.len(), out.display());
+            }
+        }
+        Command::Label { run } => label(run)?,
+        Command::Compare { runs, plot } => {
+            let summaries = runs.iter().map(|r| crate::compare::summarize(r)).collect::<anyhow::Result<Vec<_>>>()?;
+            print!("{}", crate::compare::table(&summaries));
+            crate::compare::plot(&plot, &summaries)?;
+            println!("plot: {}", plot.display());
+        }
+        Command::View { run, clip, screenshot, exit_after, fps } => view(run, clip, screenshot, exit_after, fps)?,
+        Command::Clip { command: ClipCommand::Export { clip, dir, json: _ } } => {
+            let clip = ClipDir::new(dir.join("clips")).resolve(&clip).with_context(|| format!("clip '{clip}'"))?;
+            println!("{}", clip.to_json());
+        }
+        Command::Bench { command: BenchCommand::Sim { scene, steps, envs, json } } => {
+            let scene = Arc::new(Scene::resolve(&scene)?);
+            let b = crate::bench::bench_sim(scene, steps, envs)?;
+            if json {
+                println!("{}", serde_json::to_string(&b)?);
+            } else {
+                println!(
+                    "{}: {:.0} steps/s on one thread, {:.0} steps/s with {} envs on {} threads ({:.2}x)",
+                    b.scene,
+                    b.steps_per_sec_single,
+                    b.steps_per_sec_vec,
+                    b.vec_envs,
+                    b.threads,
+                    b.steps_per_sec_vec / b.steps_per_sec_single
+                );
+            }
+        }
+        Command::Bench { command: BenchCommand::Reward { scene, device, comparisons, json } } => {
+            let scene = Scene::resolve(&scene)?;
+            for d in device.map(|d| vec![d]).unwrap_or_else(|| vec![DeviceKind::Flex, DeviceKind::Ndarray]) {
+                let b = crate::bench::bench_reward(&scene, d, comparisons)?;
+                if json {
+                    println!("{}", serde_json::to_string(&b)?);
+                } else {
+                    println!("{}: one epoch on {} comparisons in {:.2} s", b.device, b.comparisons, b.epoch_seconds);
+                }
+            }
+        }
+        Command::Bench { command: BenchCommand::Ppo { scene, device, iterations, envs, activation, json } } => {
+            let scene = Arc::new(Scene::resolve(&scene)?);
+            let mut config = PpoConfig::default();
+            config.num_envs = envs.unwrap_or(config.num_envs);
+            config.activation = activation.unwrap_or(config.activation);
+            let devices = match device {
+                Some(d) => vec![d],
+                None => vec![DeviceKind::Flex, DeviceKind::Ndarray],
+            };
+            for d in devices {
+                let b = crate::bench::bench_ppo(scene.clone(), d, config.clone(), iterations)?;
+                if json {
+                    println!("{}", serde_json::to_string(&b)?);
+                } else {
+                    println!("{}: {:.0} env steps/s, {:.0}% of the time in updates", b.device, b.env_steps_per_sec, 100.0 * b.update_fraction);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(feature = "viewer")]
+fn window_options(screenshot: Option<Vec<String>>, exit_after: Option<f32>, fps: bool) -> anyhow::Result<crate::viewer::WindowOptions> {
+    let screenshot = match screenshot {
+        Some(v) => Some((PathBuf::from(&v[0]), v[1].parse::<f32>().with_context(|| format!("--screenshot: '{}' is not a number of seconds", v[1]))?)),
+        None => None,
+    };
+    Ok(crate::viewer::WindowOptions { screenshot, exit_after, print_fps: fps, watch: false })
+}
+
+#[cfg(not(feature = "viewer"))]
+const NO_VIEWER: &str = "this binary was built without the viewer (cargo feature `viewer`)";
+
+#[cfg(feature = "viewer")]
+fn view(run: PathBuf, clip: Option<String>, screenshot: Option<Vec<String>>, exit_after: Option<f32>, fps: bool) -> anyhow::Result<()> {
+    let (dir, config) = RunDir::open(&run)?;
+    let (episode, flips) = match clip {
+        Some(id) => {
+            let clip = dir.clips().resolve(&id)?;
+            let flips = crate::task::Task::for_scene(&config.scene).judge.evaluate(&clip.infos()).clean_flips;
+            (clip, flips)
+        }
+        None => {
+            let ppo = dir.load_checkpoint(&config.device.device()?, config.seed)?;
+            let (report, clips) = crate::eval::evaluate(&ppo, Arc::new(config.scene.clone()), 1, config.seed, true)?;
+            (clips.into_iter().next().context("no episode")?, report.summary.backflips_per_episode.unwrap_or(0.0) as usize)
+        }
+    };
+    let (link, trainer) = crate::prefs::person::link();
+    let _ = trainer.status.send(crate::prefs::person::TrainingStatus {
+        policy_episode: Some(Arc::new(episode)),
+        policy_flips: flips,
+        ..Default::default()
+    });
+    let mut options = window_options(screenshot, exit_after, fps)?;
+    options.watch = true;
+    crate::viewer::run_window(config.scene, link, options);
+    Ok(())
+}
+
+#[cfg(not(feature = "viewer"))]
+fn view(_: PathBuf, _: Option<String>, _: Option<Vec<String>>, _: Option<f32>, _: bool) -> anyhow::Result<()> {
+    anyhow::bail!(NO_VIEWER)
+}
+
+#[cfg(feature = "viewer")]
+fn label(run: PathBuf) -> anyhow::Result<()> {
+    let (_, config) = RunDir::open(&run)?;
+    let (link, trainer) = crate::prefs::person::link();
+    let worker = std::thread::spawn(move || crate::train::label(run, trainer));
+    crate::viewer::run_window(config.scene, link, window_options(None, None, false)?);
+    crate::stop::request_stop();
+    let answered = worker.join().map_err(|_| anyhow::anyhow!("the labelling thread panicked"))??;
+    println!("{answered} comparisons in the store");
+    Ok(())
+}
+
+#[cfg(not(feature = "viewer"))]
+fn label(_: PathBuf) -> anyhow::Result<()> {
+    anyhow::bail!(NO_VIEWER)
+}
+
+/// Runs training on a worker thread while the viewer owns the main thread; closing the window
+/// stops training cleanly (a checkpoint is saved).
+#[cfg(feature = "viewer")]
+fn train_with_window(
+    scene: Scene,
+    job: impl FnOnce(crate::train::TrainOptions) -> anyhow::Result<RunDir> + Send + 'static,
+) -> anyhow::Result<RunDir> {
+    let (link, trainer) = crate::prefs::person::link();
+    let opts = crate::train::TrainOptions { progress: true, human: Some(trainer) };
+    let worker = std::thread::spawn(move || job(opts));
+    crate::viewer::run_window(scene, link, window_options(None, None, false)?);
+    crate::stop::request_stop();
+    worker.join().map_err(|_| anyhow::anyhow!("the training thread panicked"))?
+}
+
+#[cfg(not(feature = "viewer"))]
+fn train_with_window(
+    _: Scene,
+    _: impl FnOnce(crate::train::TrainOptions) -> anyhow::Result<RunDir> + Send + 'static,
+) -> anyhow::Result<RunDir> {
+    anyhow::bail!(NO_VIEWER)
+}
+
+fn train(args: TrainArgs) -> anyhow::Result<()> {
+    crate::stop::install_ctrlc();
+    let human = args.labeler == Some(LabelerKind::Human);
+    let opts = crate::train::TrainOptions { progress: true, human: None };
+    let run = if let Some(path) = args.resume {
+        let start = Start::Resume { steps: args.run.steps };
+        if human {
+            let (_, config) = RunDir::open(&path)?;
+            anyhow::ensure!(config.prefs.is_some(), "{}: this run does not learn from preferences", path.display());
+            train_with_window(config.scene, move |opts| crate::train::train(path, start, opts))?
+        } else {
+            crate::train::train(path, start, opts)?
+        }
+    } else {
+        let source = if args.labeler.is_some() { RewardSource::Learned } else { RewardSource::Known(args.reward) };
+        let config = settings::run_config(&args.run, &args.prefs, source, args.seed, args.terminate_when_unhealthy)?;
+        let label = match args.labeler {
+            Some(LabelerKind::Oracle) => "oracle".to_string(),
+            Some(LabelerKind::Human) => "human".to_string(),
+            None => format!("{:?}", args.reward),
+        };
+        let out = args.out.unwrap_or_else(|| settings::default_run_folder(&config.scene.name, &label, args.seed));
+        if human {
+            let scene = config.scene.clone();
+            train_with_window(scene, move |opts| crate::train::train(out, Start::New(config), opts))?
+        } else {
+            crate::train::train(out, Start::New(config), opts)?
+        }
+    };
+    println!("run saved in {}", run.path.display());
+    Ok(())
+}
+
+fn experiment(args: ExperimentArgs) -> anyhow::Result<()> {
+    crate::stop::install_ctrlc();
+    let experiment = match &args.resume {
+        Some(path) => Experiment::open(path)?,
+        None => {
+            let learned = RunArgs { reward_weights: None, ..args.run.clone() };
+            let learned = settings::run_config(&learned, &args.prefs, RewardSource::Learned, 0, false)?;
+            let (baseline, name) = match learned.scene.task {
+                crate::scene::TaskKind::Backflip => (RewardKind::Handwritten, "handwritten"),
+                crate::scene::TaskKind::HopForward => (RewardKind::True, "true"),
+            };
+            let baseline = settings::run_config(&args.run, &args.prefs, RewardSource::Known(baseline), 0, false)?;
+            let out = args.out.clone().unwrap_or_else(|| {
+                let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+                PathBuf::from(format!("experiments/{}-{secs}", learned.scene.name))
+            });
+            let mut arms = Vec::new();
+            if args.arms.contains(&ArmKind::Learned) {
+                arms.push(Arm { name: "learned".into(), run: learned });
+            }
+            if args.arms.contains(&ArmKind::Baseline) {
+                arms.push(Arm { name: name.into(), run: baseline });
+            }
+            let config = ExperimentConfig { seeds: args.seeds.clone(), episodes: args.episodes, eval_every: args.eval_every, arms };
+            Experiment::create(&out, config)?
+        }
+    };
+    if !experiment.run(args.jobs)? {
+        eprintln!("stopped; continue with: backflip experiment --resume {}", experiment.path.display());
+        return Ok(());
+    }
+    print!("{}", std::fs::read_to_string(experiment.path.join("results.md"))?);
+    println!("plot: {}", experiment.path.join("success.png").display());
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! The schedule of learning from preferences: how many comparisons, asked when, on which
+//! clips, and when the reward model trains. All of it is saved in run.json.
+
+use serde::{Deserialize, Serialize};
+
+use crate::reward::{QueryMode, RewardConfig};
+
+/// What the comparisons asked before RL starts are about.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum InitialClips {
+    /// The initial policy (small action noise around its initial mean).
+    #[default]
+    Policy,
+    /// Uniform random torques: more varied clips. Measured better for hop forward, worse for
+    /// the backflip (README, "Measured").
+    Random,
+}
+
+/// Settings of learning from preferences, saved in run.json.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PrefConfig {
+    /// Total comparisons to ask for.
+    pub comparisons: usize,
+    pub teacher: TeacherConfig,
+    pub queries: QueryMode,
+    pub reward: RewardConfig,
+    /// Share of the budget asked before RL starts...
+    pub initial_share: f32,
+    /// ...and the clips it is asked about.
+    #[serde(default)]
+    pub initial_clips: InitialClips,
+    /// Epochs of reward training on the initial comparisons, and per later round.
+    pub pretrain_epochs: usize,
+    pub epochs_per_round: usize,
+    /// A trainer round starts once this many new answers have arrived.
+    pub answers_per_round: usize,
+    /// With a scripted labeler (lockstep) a reward round trains while PPO runs on, and PPO
+    /// takes up its snapshot a fixed number of iterations after asking for it (waiting there
+    /// if the round is not done): at least `round_lag_iterations`, and more for a longer round,
+    /// one iteration per `round_pair_epochs_per_iteration` pairs trained on in all (pairs x
+    /// epochs), the trainer's pace beside PPO on 2 cores. A fixed schedule, so a seed gives
+    /// one run; see `PrefConfig::round_lag`.
+    #[serde(default = "default_round_lag")]
+    pub round_lag_iterations: u64,
+    #[serde(default = "default_round_pace")]
+    pub round_pair_epochs_per_iteration: f64,
+}
+
+fn default_round_lag() -> u64 {
+    PrefConfig::default().round_lag_iterations
+}
+
+fn default_round_pace() -> f64 {
+    PrefConfig::default().round_pair_epochs_per_iteration
+}
+
+impl Default for PrefConfig {
+    fn default() -> Self {
+        PrefConfig {
+            comparisons: 1000,
+            teacher: TeacherConfig::humanlike(),
+            queries: QueryMode::Disagreement,
+            reward: RewardConfig::default(),
+            initial_share: 0.25,
+            initial_clips: InitialClips::Policy,
+            pretrain_epochs: 100,
+            epochs_per_round: 10,
+            answers_per_round: 16,
+            round_lag_iterations: 8,
+            round_pair_epochs_per_iteration: 32.0,
+        }
+    }
+}
+
+impl PrefConfig {
+    /// Comparisons that should have been asked for after `t` env steps of RL, out of `total`:
+    /// the initial share, then a rate proportional to 2e6 / (t + 2e6), spent by the end.
+    pub fn asked_by(&self, t: u64, total: u64) -> usize {
+        let initial = (self.comparisons as f32 * self.initial_share).round() as usize;
+        let rest = (self.comparisons - initial) as f64;
+        let integral = |t: f64| 2e6 * (1.0 + t / 2e6).ln();
+        let share = integral(t as f64) / integral(total.max(1) as f64);
+        initial + (rest * share.min(1.0)).round() as usize
+    }
+
+    pub fn initial(&self) -> usize {
+        (self.comparisons as f32 * self.initial_share).round() as usize
+    }
+
+    pub fn validate(&self) -> anyhow::Result<()> {
+        use crate::settings::check::*;
+        at_least("comparisons", self.comparisons as u64, 1)?;
+        within("prefs.initial_share", self.initial_share as f64, 0.0, 1.0, false)?;
+        anyhow::ensure!(
+            self.initial() >= 1,
+            "comparisons: {} comparisons leave none to ask before RL starts ({}% of them); ask for more",
+            self.comparisons,
+            self.initial_share * 100.0
+        );
+        self.teacher.validate()?;
+        self.reward.validate()?;
+        at_least("prefs.pretrain_epochs", self.pretrain_epochs as u64, 1)?;
+        at_least("prefs.epochs_per_round", self.epochs_per_round as u64, 1)?;
+        at_least("prefs.answers_per_round", self.answers_per_round as u64, 1)?;
+        positive("prefs.round_pair_epochs_per_iteration", self.round_pair_epochs_per_iteration)?;
+        Ok(())
+    }
+
+    /// PPO iterations from asking for a round of `epochs` epochs with `answered` comparisons in
+    /// force to taking up its snapshot (lockstep).
+    pub fn round_lag(&self, answered: usize, epochs: usize) -> u64 {
+        let train_pairs = answered as f64 * (1.0 - self.reward.holdout as f64);
+        let pace = (train_pairs * epochs as f64 / self.round_pair_epochs_per_iteration).ceil() as u64;
+        pace.max(self.round_lag_iterations).max(1)
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum TeacherKind {
+    /// Always the clip with the higher score.
+    Rational,
+    /// Left with probability sigmoid(beta * (score_left - score_right)).
+    Boltzmann,
+    /// Rational, but the answer is flipped with probability eps.
+    Mistake,
+    /// "Equal" when the scores differ by less than the equal threshold.
+    Equal,
+    /// "Can't tell" when both scores are below the skip threshold.
+    Skip,
+    /// Compares discounted per-step scores: later steps weigh more (gamma).
+    Myopic,
+    /// 10% mistakes plus an equal threshold: a person's usual noise.
+    Humanlike,
+}
+
+/// A teacher and its parameters, as saved with each answer.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct TeacherConfig {
+    pub kind: TeacherKind,
+    /// Rationality of the Boltzmann teacher.
+    pub beta: f32,
+    /// Probability of a flipped answer (mistake, humanlike).
+    pub eps: f32,
+    /// Scores closer than this are "equal" (equal, humanlike), in score units.
+    pub equal_threshold: f32,
+    /// Both scores below this: "can't tell" (skip).
+    pub skip_threshold: f32,
+    /// Weight of step t is gamma^(T-1-t) (myopic).
+    pub gamma: f32,
+}
+
+impl Default for TeacherConfig {
+    fn default() -> Self {
+        TeacherConfig { kind: TeacherKind::Rational, beta: 10.0, eps: 0.1, equal_threshold: 0.05, skip_threshold: 0.0, gamma: 0.9 }
+    }
+}
+
+impl TeacherConfig {
+    pub fn validate(&self) -> anyhow::Result<()> {
+        use crate::settings::check::*;
+        non_negative("teacher.beta", self.beta as f64)?;
+        within("teacher.eps", self.eps as f64, 0.0, 1.0, false)?;
+        non_negative("teacher.equal_threshold", self.equal_threshold as f64)?;
+        finite("teacher.skip_threshold", self.skip_threshold as f64)?;
+        within("teacher.gamma", self.gamma as f64, 0.0, 1.0, false)?;
+        Ok(())
+    }
+
+    pub fn humanlike() -> Self {
+        TeacherConfig { kind: TeacherKind::Humanlike, eps: 0.1, equal_threshold: 0.05, ..Default::default() }
+    }
+}

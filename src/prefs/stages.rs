@@ -1,0 +1,259 @@
+//! The stages on threads, joined by crossbeam channels (the picture is in prefs/mod.rs).
+//! With a person as labeler no stage waits on another except through a channel: a slow or
+//! silent labeler only means fewer answers, never a stalled PPO loop. With a scripted labeler
+//! the main thread runs the stages in lockstep (`Stages::settle`, `Stages::request_round`), so
+//! that a seed gives one run: every query is answered before PPO goes on, and each reward
+//! round trains on a fixed set of answers and reaches PPO at a fixed iteration.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::answer::{Answer, Labeler, Who};
+use super::schedule::PrefConfig;
+use super::store::ComparisonStore;
+use super::trainer::{Round, StoreChange, TrainerEvent, clip_rows, trainer};
+use crate::clip::{Clip, ClipDir};
+use crate::reward::{QueryMode, RewardEnsemble, RewardSnapshot, select_pairs};
+
+/// A question for the labeler.
+pub struct Query {
+    pub left: Arc<Clip>,
+    pub right: Arc<Clip>,
+    pub asked: Instant,
+}
+
+enum SelectorMsg {
+    Clips(Vec<Clip>),
+    Want(usize),
+    Snapshot(RewardSnapshot),
+    /// Replies with the number of queries sent so far, once every earlier message is handled.
+    Settle(Sender<usize>),
+}
+
+/// The running stages; dropping it closes the channels and the threads finish.
+pub struct Stages {
+    to_selector: Sender<SelectorMsg>,
+    to_trainer: Sender<Round>,
+    pub from_trainer: Receiver<TrainerEvent>,
+    /// The labeler is scripted: the main thread drives the stages in lockstep.
+    pub lockstep: bool,
+    /// Withdraws the answer to the query with these clip ids (undo): the store appends a
+    /// withdrawal. It may be sent before the answer reaches the store; it waits for it.
+    pub withdraw: Sender<(String, String)>,
+}
+
+pub struct StageSetup {
+    /// Where clips are saved before they are asked about...
+    pub clips: ClipDir,
+    /// ...and the comparison store.
+    pub store: PathBuf,
+    pub config: PrefConfig,
+    pub d_input: usize,
+    pub clip_steps: usize,
+    pub device: burn::prelude::Device,
+    pub seed: u64,
+    /// Where undos come from (the viewer); None makes a channel of its own.
+    pub withdraw: Option<Receiver<(String, String)>>,
+}
+
+/// Starts the selector, labeler and trainer threads. Comparisons already in the store (a
+/// resumed run) are trained on first.
+pub fn start(setup: StageSetup, labeler: Box<dyn Labeler>) -> anyhow::Result<Stages> {
+    let clips = ClipDir::create(setup.clips.path.clone())?;
+    let (store, corrupt) = ComparisonStore::open(&setup.store)?;
+    for c in &corrupt {
+        eprintln!("warning: {}:{}: skipped a corrupt line: {}", store.path().display(), c.line, c.reason);
+    }
+    let (to_selector, selector_rx) = unbounded::<SelectorMsg>();
+    let (query_tx, query_rx) = bounded::<Query>(4);
+    let (answer_tx, answer_rx) = unbounded::<(Query, Answer, u64)>();
+    let (event_tx, from_trainer) = unbounded::<TrainerEvent>();
+    let (withdraw, own_withdraw_rx) = unbounded::<(String, String)>();
+    let withdraw_rx = setup.withdraw.clone().unwrap_or(own_withdraw_rx);
+
+    let seed = setup.seed;
+    let (steps, mode) = (setup.clip_steps, setup.config.queries);
+    let dir = clips.clone();
+    std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, dir, steps, mode, seed))?;
+    let who = labeler.who();
+    let lockstep = labeler.scripted();
+    std::thread::Builder::new().name("labeler".into()).spawn(move || labeler_loop(labeler, query_rx, answer_tx))?;
+    let ensemble = RewardEnsemble::new(setup.config.reward.clone(), setup.d_input, &setup.device, seed);
+    let existing = store.comparisons().to_vec();
+    let (to_trainer, rounds) = unbounded::<Round>();
+    let (change_tx, change_rx) = unbounded::<StoreChange>();
+    let events = event_tx.clone();
+    std::thread::Builder::new()
+        .name("recorder".into())
+        .spawn(move || recorder(store, who, answer_rx, withdraw_rx, change_tx, events))?;
+    std::thread::Builder::new().name("reward-trainer".into()).spawn(move || {
+        // A panic in training becomes an error the main thread reports, never a silent wait.
+        let events = event_tx.clone();
+        let rounds = lockstep.then_some(rounds);
+        let run = std::panic::AssertUnwindSafe(|| trainer(existing, clips, ensemble, setup.config, seed, change_rx, event_tx, rounds));
+        if std::panic::catch_unwind(run).is_err() {
+            let _ = events.send(TrainerEvent::Error("the reward trainer panicked".into()));
+        }
+    })?;
+    Ok(Stages { to_selector, to_trainer, from_trainer, lockstep, withdraw })
+}
+
+impl Stages {
+    pub fn offer_clips(&self, clips: Vec<Clip>) {
+        let _ = self.to_selector.send(SelectorMsg::Clips(clips));
+    }
+
+    pub fn want(&self, n: usize) {
+        let _ = self.to_selector.send(SelectorMsg::Want(n));
+    }
+
+    /// Hands the selector the reward model PPO now trains on (it picks queries by it).
+    pub fn use_snapshot(&self, snapshot: RewardSnapshot) {
+        let _ = self.to_selector.send(SelectorMsg::Snapshot(snapshot));
+    }
+
+    /// Waits until the selector has handled everything sent to it; returns the number of
+    /// queries it has sent so far (0 if it has stopped).
+    pub fn settle(&self) -> usize {
+        let (tx, rx) = bounded(1);
+        if self.to_selector.send(SelectorMsg::Settle(tx)).is_err() {
+            return 0;
+        }
+        rx.recv().unwrap_or(0)
+    }
+
+    /// Lockstep: asks for a reward-training round once `answered` comparisons are in force.
+    pub fn request_round(&self, answered: usize, epochs: usize) {
+        let _ = self.to_trainer.send(Round { answered, epochs });
+    }
+}
+
+/// Keeps a pool of recent candidate clips and turns wanted counts into queries.
+fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, clips: ClipDir, steps: usize, mode: QueryMode, seed: u64) {
+    const POOL: usize = 200;
+    let mut pool: Vec<(Arc<Clip>, Vec<f32>)> = Vec::new();
+    let mut snapshot: Option<RewardSnapshot> = None;
+    let mut want = 0usize;
+    let mut issued = 0usize;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5E1E_C700);
+    while let Ok(msg) = rx.recv() {
+        match msg {
+            SelectorMsg::Settle(reply) => {
+                let _ = reply.send(issued);
+                continue;
+            }
+            SelectorMsg::Clips(clips) => {
+                for c in clips.into_iter().filter(|c| c.steps.len() == steps) {
+                    let rows = clip_rows(&c);
+                    pool.push((Arc::new(c), rows));
+                }
+                let excess = pool.len().saturating_sub(POOL);
+                pool.drain(..excess);
+            }
+            SelectorMsg::Want(n) => want += n,
+            SelectorMsg::Snapshot(s) => snapshot = Some(s),
+        }
+        if want == 0 || pool.len() < 2 {
+            continue;
+        }
+        let rows: Vec<&[f32]> = pool.iter().map(|(_, r)| r.as_slice()).collect();
+        let picked = select_pairs(snapshot.as_ref(), &rows, steps, want, mode, &mut rng);
+        let mut used = Vec::new();
+        for (a, b) in picked {
+            let (left, right) = (pool[a].0.clone(), pool[b].0.clone());
+            // A clip is saved before it is ever asked about.
+            let saved = [&left, &right].iter().all(|c| clips.contains(&c.id) || clips.save(c).is_ok());
+            if !saved || queries.send(Query { left, right, asked: Instant::now() }).is_err() {
+                return;
+            }
+            want -= 1;
+            issued += 1;
+            used.extend([a, b]);
+        }
+        // A clip is asked about once: drop the used ones from the pool.
+        used.sort_unstable();
+        used.dedup();
+        for i in used.into_iter().rev() {
+            pool.swap_remove(i);
+        }
+    }
+}
+
+fn labeler_loop(mut labeler: Box<dyn Labeler>, queries: Receiver<Query>, answers: Sender<(Query, Answer, u64)>) {
+    while let Ok(q) = queries.recv() {
+        let Some(answer) = labeler.answer(&q.left, &q.right) else { return };
+        let ms = q.asked.elapsed().as_millis() as u64;
+        if answers.send((q, answer, ms)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Owns the comparison store: writes and fsyncs each answer as soon as it arrives (so an answer
+/// never waits on a training round to count), applies withdrawals, and tells the trainer.
+fn recorder(
+    mut store: ComparisonStore,
+    who: Who,
+    answers: Receiver<(Query, Answer, u64)>,
+    withdraw: Receiver<(String, String)>,
+    to_trainer: Sender<StoreChange>,
+    events: Sender<TrainerEvent>,
+) {
+    // Withdrawals whose answer has not reached the store yet.
+    let mut pending: Vec<(String, String)> = Vec::new();
+    let mut labeler_done = false;
+    loop {
+        match answers.recv_timeout(Duration::from_millis(100)) {
+            Ok((q, answer, ms)) => match store.record(&q.left.id, &q.right.id, answer, who.clone(), ms) {
+                Ok(c) => {
+                    let _ = events.send(TrainerEvent::Answered(store.len()));
+                    let _ = to_trainer.send(StoreChange::Added { id: c.id, answer, left: q.left, right: q.right });
+                }
+                Err(e) => {
+                    let _ = events.send(TrainerEvent::Error(format!("{e:#}")));
+                    return;
+                }
+            },
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => labeler_done = true,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+        }
+        let mut undo_done = false;
+        loop {
+            match withdraw.try_recv() {
+                Ok(ids) => pending.push(ids),
+                Err(crossbeam_channel::TryRecvError::Empty) => break,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => {
+                    undo_done = true;
+                    break;
+                }
+            }
+        }
+        let mut kept = Vec::new();
+        for (l, r) in std::mem::take(&mut pending) {
+            let found = store.comparisons().iter().rev().find(|c| c.left == l && c.right == r).map(|c| c.id);
+            let Some(id) = found else {
+                kept.push((l, r));
+                continue;
+            };
+            if let Err(e) = store.withdraw(id) {
+                let _ = events.send(TrainerEvent::Error(format!("{e:#}")));
+                return;
+            }
+            let _ = events.send(TrainerEvent::Answered(store.len()));
+            let _ = to_trainer.send(StoreChange::Withdrawn(id));
+        }
+        pending = kept;
+        if labeler_done && (undo_done || pending.is_empty()) {
+            return;
+        }
+        if labeler_done {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+

@@ -1,0 +1,176 @@
+//! The reward trainer's thread: keeps the answers in force as training pairs, trains the
+//! ensemble in rounds and publishes each snapshot. Rounds come by themselves (a person labels)
+//! or when the main thread asks (a scripted teacher: lockstep, see stages.rs).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::answer::Answer;
+use super::schedule::PrefConfig;
+use super::store::Comparison;
+use crate::clip::{Clip, ClipDir};
+use crate::reward::{LabeledPair, RewardEnsemble, RewardSnapshot, RewardStats};
+
+/// What the trainer tells the main thread.
+pub enum TrainerEvent {
+    Snapshot(RewardSnapshot, RewardStats),
+    Answered(usize),
+    Error(String),
+}
+
+/// A reward-training round the main thread asks for (lockstep): train once `answered`
+/// comparisons are in force, for `epochs` epochs.
+pub(super) struct Round {
+    pub answered: usize,
+    pub epochs: usize,
+}
+
+/// What the recorder tells the trainer about the store.
+pub(super) enum StoreChange {
+    Added { id: u64, answer: Answer, left: Arc<Clip>, right: Arc<Clip> },
+    Withdrawn(u64),
+}
+
+/// (observation, action) rows of a clip, the reward model's input.
+pub fn clip_rows(clip: &Clip) -> Vec<f32> {
+    clip.steps.iter().flat_map(|s| s.obs.iter().chain(&s.action).copied()).collect()
+}
+
+fn target(answer: Answer) -> Option<f32> {
+    match answer {
+        Answer::Left => Some(1.0),
+        Answer::Right => Some(0.0),
+        Answer::Equal => Some(0.5),
+        Answer::CantTell => None,
+    }
+}
+
+/// Whether comparison `id` is held out for validation: a fixed share, decided by its id.
+fn held_out(id: u64, share: f32, seed: u64) -> bool {
+    let h = crate::sim::episode_seed(seed, 7, id);
+    (h >> 11) as f64 / (1u64 << 53) as f64 <= share as f64
+}
+
+/// The answers the trainer trains on: each comparison in force with a target, by store id.
+struct TrainingSet {
+    pairs: Vec<LabeledPair>,
+    /// The store id of each pair, to drop it again on a withdrawal.
+    ids: Vec<u64>,
+    /// Comparisons in force, "can't tell" included.
+    in_force: usize,
+    holdout: f32,
+    seed: u64,
+}
+
+impl TrainingSet {
+    fn push(&mut self, id: u64, answer: Answer, left: Arc<Vec<f32>>, right: Arc<Vec<f32>>) -> bool {
+        self.in_force += 1;
+        let Some(target) = target(answer) else { return false };
+        self.pairs.push(LabeledPair { left, right, target, validation: held_out(id, self.holdout, self.seed) });
+        self.ids.push(id);
+        true
+    }
+
+    /// Applies one change of the store; returns whether it added a pair to train on.
+    fn apply(&mut self, change: StoreChange) -> bool {
+        match change {
+            StoreChange::Added { id, answer, left, right } => {
+                self.push(id, answer, Arc::new(clip_rows(&left)), Arc::new(clip_rows(&right)))
+            }
+            StoreChange::Withdrawn(id) => {
+                self.in_force = self.in_force.saturating_sub(1);
+                if let Some(i) = self.ids.iter().position(|&p| p == id) {
+                    self.ids.remove(i);
+                    self.pairs.remove(i);
+                }
+                false
+            }
+        }
+    }
+}
+
+/// Trains the ensemble on the comparisons in force and publishes each new snapshot: by itself
+/// once `answers_per_round` new answers are in, or, in lockstep (`rounds`), when asked.
+#[allow(clippy::too_many_arguments)] // a thread's whole world, passed once at spawn
+pub(super) fn trainer(
+    existing: Vec<Comparison>,
+    clips: ClipDir,
+    mut ensemble: RewardEnsemble,
+    config: PrefConfig,
+    seed: u64,
+    changes: Receiver<StoreChange>,
+    events: Sender<TrainerEvent>,
+    rounds: Option<Receiver<Round>>,
+) {
+    let mut set = TrainingSet { pairs: Vec::new(), ids: Vec::new(), in_force: 0, holdout: config.reward.holdout, seed };
+    // Answers already in the store (a resumed run), with their clips from disk.
+    let mut loaded: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
+    let mut load = |id: &str| -> anyhow::Result<Arc<Vec<f32>>> {
+        if let Some(r) = loaded.get(id) {
+            return Ok(r.clone());
+        }
+        let rows = Arc::new(clip_rows(&clips.load(id)?));
+        loaded.insert(id.to_owned(), rows.clone());
+        Ok(rows)
+    };
+    for c in &existing {
+        match (load(&c.left), load(&c.right)) {
+            (Ok(left), Ok(right)) => {
+                set.push(c.id, c.answer, left, right);
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                set.in_force += 1;
+                let _ = events.send(TrainerEvent::Error(format!("comparison {}: {e}", c.id)));
+            }
+        }
+    }
+    let mut version = 0;
+    let mut publish = |set: &TrainingSet, epochs: usize| {
+        let recent: Vec<f32> = set.pairs.iter().rev().take(64).flat_map(|p| p.left.iter().chain(p.right.iter()).copied()).collect();
+        let stats = ensemble.train(&set.pairs, epochs, &recent);
+        version += 1;
+        let _ = events.send(TrainerEvent::Snapshot(ensemble.snapshot(version), stats));
+    };
+    if let Some(rounds) = rounds {
+        // Lockstep: each round trains on exactly the answers the main thread counted.
+        while let Ok(round) = rounds.recv() {
+            while set.in_force < round.answered {
+                let Ok(change) = changes.recv() else { return };
+                set.apply(change);
+            }
+            publish(&set, round.epochs);
+        }
+        return;
+    }
+    let mut fresh = 0usize;
+    let mut trained_once = false;
+    if set.pairs.len() >= config.initial().max(1) {
+        publish(&set, config.pretrain_epochs);
+        trained_once = true;
+    }
+    loop {
+        // Wait for a change, then take every change that is in before training.
+        let first = match changes.recv_timeout(Duration::from_millis(500)) {
+            Ok(c) => Some(c),
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => None,
+        };
+        for change in first.into_iter().chain(changes.try_iter()) {
+            if set.apply(change) {
+                fresh += 1;
+            }
+        }
+        if !trained_once && set.in_force >= config.initial() && !set.pairs.is_empty() {
+            publish(&set, config.pretrain_epochs);
+            trained_once = true;
+            fresh = 0;
+        } else if trained_once && fresh >= config.answers_per_round {
+            publish(&set, config.epochs_per_round);
+            fresh = 0;
+        }
+    }
+}
+
