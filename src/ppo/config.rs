@@ -114,6 +114,7 @@ impl PpoConfig {
         at_least("ppo.num_envs", self.num_envs as u64, 1)?;
         at_least("ppo.num_steps", self.num_steps as u64, 1)?;
         positive("ppo.learning_rate", self.learning_rate)?;
+        anyhow::ensure!(self.learning_rate <= 1.0, "ppo.learning_rate must be at most 1, got {}", self.learning_rate);
         within("ppo.gamma", self.gamma as f64, 0.0, 1.0, false)?;
         within("ppo.gae_lambda", self.gae_lambda as f64, 0.0, 1.0, false)?;
         at_least("ppo.num_minibatches", self.num_minibatches as u64, 1)?;
@@ -132,7 +133,8 @@ impl PpoConfig {
             positive("ppo.target_kl", kl as f64)?;
         }
         at_least("ppo.hidden", self.hidden as u64, 1)?;
-        finite("ppo.init_log_std", self.init_log_std as f64)?;
+        // exp(-20) to exp(5): a standard deviation from 2e-9 to 148 (actions are clipped to 1).
+        within("ppo.init_log_std", self.init_log_std as f64, -20.0, 5.0, false)?;
         positive("ppo.obs_clip", self.obs_clip as f64)?;
         positive("ppo.reward_clip", self.reward_clip as f64)?;
         Ok(())
