@@ -54,12 +54,17 @@ impl LearnedReward {
         self.0.lock().expect("no panic while holding the reward").is_some()
     }
 
-    /// Per-step rewards for rows of (observation, action); zeros before the first snapshot.
-    fn rewards(&self, rows: &[f32], n: usize) -> Vec<f32> {
-        match &*self.0.lock().expect("no panic while holding the reward") {
-            Some(model) => model.rewards(rows),
-            None => vec![0.0; n],
+    /// Per-step rewards of one step of every environment (observations before it, actions,
+    /// infos after it); zeros before the first snapshot.
+    fn rewards(&self, obs: &[f32], actions: &[f32], infos: &[StepInfo], bodies: usize) -> Vec<f32> {
+        let n = infos.len();
+        let Some(model) = &*self.0.lock().expect("no panic while holding the reward") else { return vec![0.0; n] };
+        let (od, ad) = (obs.len() / n, actions.len() / n);
+        let mut rows = Vec::new();
+        for e in 0..n {
+            model.input.push_row(&mut rows, &obs[e * od..(e + 1) * od], &actions[e * ad..(e + 1) * ad], &infos[e], bodies);
         }
+        model.rewards(&rows)
     }
 }
 
@@ -117,6 +122,8 @@ pub struct HopperEnv {
     /// Episodes finished since the last `drain_finished`.
     finished: Vec<EpisodeStats>,
     clips: Option<ClipRecorder>,
+    /// Bodies of the scene (the reward model may see their contacts).
+    bodies: usize,
 }
 
 impl HopperEnv {
@@ -139,6 +146,7 @@ impl HopperEnv {
             true_returns: vec![0.0; num_envs],
             finished: Vec::new(),
             clips: spec.clips,
+            bodies: scene.bodies.len(),
         })
     }
 
@@ -215,14 +223,9 @@ impl PpoEnv for HopperEnv {
             }
         }
         let learned_rewards = match &self.reward {
-            EnvReward::Learned(model) => {
-                let rows: Vec<f32> = (0..step.infos.len())
-                    .flat_map(|e| obs_before[e * od..(e + 1) * od].iter().chain(&actions[e * ad..(e + 1) * ad]).copied())
-                    .collect();
-                // Before the first model (while the initial clips are being labelled) PPO does
-                // not update, so those zeros are never learned from.
-                Some(model.rewards(&rows, step.infos.len()))
-            }
+            // Before the first model (while the initial clips are being labelled) PPO does not
+            // update, so those zeros are never learned from.
+            EnvReward::Learned(model) => Some(model.rewards(&obs_before, actions, &step.infos, self.bodies)),
             _ => None,
         };
         if let Some(rec) = &mut self.clips {

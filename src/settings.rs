@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use crate::device::DeviceKind;
 use crate::hopper_env::RewardKind;
-use crate::prefs::{TeacherConfig, TeacherKind};
+use crate::prefs::TeacherKind;
 use crate::prefs::{InitialClips, PrefConfig};
 use crate::ppo::{Activation, PpoConfig};
 use crate::reward::QueryMode;
@@ -85,15 +85,20 @@ pub struct RunArgs {
     pub reward_weights: Option<PathBuf>,
 }
 
-/// Options of learning from preferences with a scripted teacher.
+/// Options of learning from preferences with a scripted teacher. Each overrides the
+/// `--pref-config` file's value, which overrides the default.
 #[derive(clap::Args, Clone, Debug)]
 pub struct PrefArgs {
-    /// Comparisons to ask for in all (with --labeler).
-    #[arg(long, default_value_t = 1000)]
-    pub comparisons: usize,
-    /// The scripted teacher (with --labeler oracle).
-    #[arg(long, value_enum, default_value = "humanlike")]
-    pub teacher: TeacherKind,
+    /// Settings of learning from preferences: a JSON file of PrefConfig fields (the teacher,
+    /// the reward model, the schedule); missing fields keep their defaults.
+    #[arg(long)]
+    pub pref_config: Option<PathBuf>,
+    /// Comparisons to ask for in all (with --labeler; default 1000).
+    #[arg(long)]
+    pub comparisons: Option<usize>,
+    /// The scripted teacher (with --labeler oracle; default humanlike).
+    #[arg(long, value_enum)]
+    pub teacher: Option<TeacherKind>,
     /// Rationality of the boltzmann teacher.
     #[arg(long)]
     pub beta: Option<f32>,
@@ -109,12 +114,15 @@ pub struct PrefArgs {
     /// Discount of earlier steps (myopic teacher).
     #[arg(long)]
     pub myopic_gamma: Option<f32>,
-    /// How queries are picked.
-    #[arg(long, value_enum, default_value = "disagreement")]
-    pub queries: QueryMode,
-    /// What the initial comparisons (before RL) are asked about.
-    #[arg(long, value_enum, default_value = "policy")]
-    pub initial_clips: InitialClips,
+    /// Score lost per full backward turn that does not end in a clean landing (default 0).
+    #[arg(long)]
+    pub tumble_cost: Option<f32>,
+    /// How queries are picked (default disagreement).
+    #[arg(long, value_enum)]
+    pub queries: Option<QueryMode>,
+    /// What the initial comparisons (before RL) are asked about (default policy).
+    #[arg(long, value_enum)]
+    pub initial_clips: Option<InitialClips>,
 }
 
 /// The default number of env steps of a run.
@@ -154,17 +162,28 @@ impl RunArgs {
 }
 
 impl PrefArgs {
-    pub fn pref_config(&self) -> PrefConfig {
-        let mut teacher = match self.teacher {
-            TeacherKind::Humanlike => TeacherConfig::humanlike(),
-            kind => TeacherConfig { kind, ..Default::default() },
+    pub fn pref_config(&self) -> anyhow::Result<PrefConfig> {
+        let mut c = match &self.pref_config {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
+                let c: PrefConfig = serde_json::from_str(&text).with_context(|| format!("{}: malformed preference settings", p.display()))?;
+                c.validate().with_context(|| p.display().to_string())?;
+                c
+            }
+            None => PrefConfig::default(),
         };
-        teacher.beta = self.beta.unwrap_or(teacher.beta);
-        teacher.eps = self.eps.unwrap_or(teacher.eps);
-        teacher.equal_threshold = self.equal_threshold.unwrap_or(teacher.equal_threshold);
-        teacher.skip_threshold = self.skip_threshold.unwrap_or(teacher.skip_threshold);
-        teacher.gamma = self.myopic_gamma.unwrap_or(teacher.gamma);
-        PrefConfig { comparisons: self.comparisons, teacher, queries: self.queries, initial_clips: self.initial_clips, ..Default::default() }
+        let t = &mut c.teacher;
+        t.kind = self.teacher.unwrap_or(t.kind);
+        t.beta = self.beta.unwrap_or(t.beta);
+        t.eps = self.eps.unwrap_or(t.eps);
+        t.equal_threshold = self.equal_threshold.unwrap_or(t.equal_threshold);
+        t.skip_threshold = self.skip_threshold.unwrap_or(t.skip_threshold);
+        t.gamma = self.myopic_gamma.unwrap_or(t.gamma);
+        t.tumble_cost = self.tumble_cost.unwrap_or(t.tumble_cost);
+        c.comparisons = self.comparisons.unwrap_or(c.comparisons);
+        c.queries = self.queries.unwrap_or(c.queries);
+        c.initial_clips = self.initial_clips.unwrap_or(c.initial_clips);
+        Ok(c)
     }
 }
 
@@ -182,7 +201,7 @@ pub fn run_config(run: &RunArgs, prefs: &PrefArgs, source: RewardSource, seed: u
     let scene = Scene::resolve(&run.scene)?;
     let (reward, prefs) = match source {
         RewardSource::Known(kind) => (kind, None),
-        RewardSource::Learned => (RewardKind::Learned, Some(prefs.pref_config())),
+        RewardSource::Learned => (RewardKind::Learned, Some(prefs.pref_config()?)),
     };
     anyhow::ensure!(
         run.reward_weights.is_none() || reward == RewardKind::Handwritten,

@@ -205,3 +205,31 @@ fn hop_forward_reward_is_the_standard_one() {
     let turned = StepInfo { pitch: TAU + 0.05, ..healthy };
     assert!((hop_forward_reward(&turned, &[0.0; 3]) - 2.5).abs() < 1e-5);
 }
+
+/// A clip of these steps (the scripted teacher reads only their step information).
+fn clip_of(steps: &[StepInfo]) -> backflip::clip::Clip {
+    let steps = steps.iter().map(|&info| backflip::clip::ClipStep { obs: vec![], action: vec![0.0; 3], poses: vec![], info }).collect();
+    backflip::clip::Clip { id: "c".into(), scene: "hopper-backflip".into(), seed: 0, start_step: 0, control_dt: 0.008, steps }
+}
+
+/// The judge counts one clean flip in a single backward turn and in a tumble of three turns
+/// that happens to land; with a tumble cost the scripted teacher prefers the single flip, as
+/// a person would; without it the two score the same.
+#[test]
+fn a_tumble_cost_makes_the_teacher_prefer_one_clean_flip_to_a_landed_tumble() {
+    use backflip::prefs::{Answer, Labeler, OracleLabeler, Teacher, TeacherConfig, TeacherKind};
+    use backflip::task::{Task, full_backward_turns};
+    let one = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(60, TAU)]);
+    let tumble = cat(&[stand(20, 0.0), flip(0.0, 3.0 * TAU), stand(60, 3.0 * TAU)]);
+    let j = judge();
+    assert_eq!((j.evaluate(&one).clean_flips, j.evaluate(&tumble).clean_flips), (1, 1));
+    assert_eq!((full_backward_turns(&one), full_backward_turns(&tumble)), (1, 3));
+    let task = Task::for_scene(&Scene::builtin("hopper-backflip").unwrap());
+    let answer = |tumble_cost: f32| {
+        let config = TeacherConfig { kind: TeacherKind::Rational, tumble_cost, ..Default::default() };
+        let mut teacher = OracleLabeler { teacher: Teacher::new(config, 0), task: task.clone() };
+        teacher.answer(&clip_of(&one), &clip_of(&tumble)).unwrap()
+    };
+    assert_eq!(answer(0.25), Answer::Left, "one clean flip over a landed tumble");
+    assert_eq!(answer(0.0), Answer::Equal, "without the cost the judge's score cannot tell them apart");
+}

@@ -26,4 +26,4 @@ pub use schedule::{InitialClips, PrefConfig, TeacherConfig, TeacherKind};
 pub use stages::{StageSetup, Stages};
 pub use store::{Comparison, ComparisonStore};
 pub use teacher::{ClipScore, OracleLabeler, Teacher};
-pub use trainer::{TrainerEvent, clip_rows};
+pub use trainer::TrainerEvent;

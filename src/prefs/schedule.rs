@@ -16,8 +16,10 @@ pub enum InitialClips {
     Random,
 }
 
-/// Settings of learning from preferences, saved in run.json.
+/// Settings of learning from preferences, saved in run.json (`--pref-config FILE` takes a JSON
+/// object of these fields; missing ones keep their defaults).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default, deny_unknown_fields)]
 pub struct PrefConfig {
     /// Total comparisons to ask for.
     pub comparisons: usize,
@@ -136,6 +138,7 @@ pub enum TeacherKind {
 
 /// A teacher and its parameters, as saved with each answer.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default)]
 pub struct TeacherConfig {
     pub kind: TeacherKind,
     /// Rationality of the Boltzmann teacher.
@@ -148,11 +151,23 @@ pub struct TeacherConfig {
     pub skip_threshold: f32,
     /// Weight of step t is gamma^(T-1-t) (myopic).
     pub gamma: f32,
+    /// Subtracted from a clip's score for each full backward turn in it that did not end in a
+    /// clean landing: a person prefers one clean flip to a tumble of three turns with one
+    /// landing, though the judge counts one flip in each.
+    pub tumble_cost: f32,
 }
 
 impl Default for TeacherConfig {
     fn default() -> Self {
-        TeacherConfig { kind: TeacherKind::Rational, beta: 10.0, eps: 0.1, equal_threshold: 0.05, skip_threshold: 0.0, gamma: 0.9 }
+        TeacherConfig {
+            kind: TeacherKind::Humanlike,
+            beta: 10.0,
+            eps: 0.1,
+            equal_threshold: 0.05,
+            skip_threshold: 0.0,
+            gamma: 0.9,
+            tumble_cost: 0.0,
+        }
     }
 }
 
@@ -164,10 +179,11 @@ impl TeacherConfig {
         non_negative("teacher.equal_threshold", self.equal_threshold as f64)?;
         finite("teacher.skip_threshold", self.skip_threshold as f64)?;
         within("teacher.gamma", self.gamma as f64, 0.0, 1.0, false)?;
+        non_negative("teacher.tumble_cost", self.tumble_cost as f64)?;
         Ok(())
     }
 
     pub fn humanlike() -> Self {
-        TeacherConfig { kind: TeacherKind::Humanlike, eps: 0.1, equal_threshold: 0.05, ..Default::default() }
+        TeacherConfig::default()
     }
 }

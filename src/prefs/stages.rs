@@ -16,9 +16,9 @@ use rand_chacha::ChaCha8Rng;
 use super::answer::{Answer, Labeler, Who};
 use super::schedule::PrefConfig;
 use super::store::ComparisonStore;
-use super::trainer::{Round, StoreChange, TrainerEvent, clip_rows, trainer};
+use super::trainer::{Round, StoreChange, TrainerEvent, trainer};
 use crate::clip::{Clip, ClipDir};
-use crate::reward::{QueryMode, RewardEnsemble, RewardSnapshot, select_pairs};
+use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, select_pairs};
 
 /// A question for the labeler.
 pub struct Query {
@@ -53,8 +53,8 @@ pub struct StageSetup {
     /// ...and the comparison store.
     pub store: PathBuf,
     pub config: PrefConfig,
-    pub d_input: usize,
-    pub clip_steps: usize,
+    /// The scene the clips come from.
+    pub scene: crate::scene::Scene,
     pub device: burn::prelude::Device,
     pub seed: u64,
     /// Where undos come from (the viewer); None makes a channel of its own.
@@ -77,13 +77,16 @@ pub fn start(setup: StageSetup, labeler: Box<dyn Labeler>) -> anyhow::Result<Sta
     let withdraw_rx = setup.withdraw.clone().unwrap_or(own_withdraw_rx);
 
     let seed = setup.seed;
-    let (steps, mode) = (setup.clip_steps, setup.config.queries);
+    let (steps, mode) = (setup.scene.clip_steps(), setup.config.queries);
+    let (input, bodies) = (setup.config.reward.input, setup.scene.bodies.len());
     let dir = clips.clone();
-    std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, dir, steps, mode, seed))?;
+    std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, dir, steps, mode, seed, input, bodies))?;
     let who = labeler.who();
     let lockstep = labeler.scripted();
     std::thread::Builder::new().name("labeler".into()).spawn(move || labeler_loop(labeler, query_rx, answer_tx))?;
-    let ensemble = RewardEnsemble::new(setup.config.reward.clone(), setup.d_input, &setup.device, seed);
+    let input = setup.config.reward.input;
+    let bodies = setup.scene.bodies.len();
+    let ensemble = RewardEnsemble::new(setup.config.reward.clone(), input.dim(&setup.scene), &setup.device, seed);
     let existing = store.comparisons().to_vec();
     let (to_trainer, rounds) = unbounded::<Round>();
     let (change_tx, change_rx) = unbounded::<StoreChange>();
@@ -95,7 +98,7 @@ pub fn start(setup: StageSetup, labeler: Box<dyn Labeler>) -> anyhow::Result<Sta
         // A panic in training becomes an error the main thread reports, never a silent wait.
         let events = event_tx.clone();
         let rounds = lockstep.then_some(rounds);
-        let run = std::panic::AssertUnwindSafe(|| trainer(existing, clips, ensemble, setup.config, seed, change_rx, event_tx, rounds));
+        let run = std::panic::AssertUnwindSafe(|| trainer(existing, clips, ensemble, setup.config, bodies, seed, change_rx, event_tx, rounds));
         if std::panic::catch_unwind(run).is_err() {
             let _ = events.send(TrainerEvent::Error("the reward trainer panicked".into()));
         }
@@ -134,7 +137,17 @@ impl Stages {
 }
 
 /// Keeps a pool of recent candidate clips and turns wanted counts into queries.
-fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, clips: ClipDir, steps: usize, mode: QueryMode, seed: u64) {
+#[allow(clippy::too_many_arguments)] // a thread's whole world, passed once at spawn
+fn selector(
+    rx: Receiver<SelectorMsg>,
+    queries: Sender<Query>,
+    clips: ClipDir,
+    steps: usize,
+    mode: QueryMode,
+    seed: u64,
+    input: RewardInput,
+    bodies: usize,
+) {
     const POOL: usize = 200;
     let mut pool: Vec<(Arc<Clip>, Vec<f32>)> = Vec::new();
     let mut snapshot: Option<RewardSnapshot> = None;
@@ -149,7 +162,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, clips: ClipDir, s
             }
             SelectorMsg::Clips(clips) => {
                 for c in clips.into_iter().filter(|c| c.steps.len() == steps) {
-                    let rows = clip_rows(&c);
+                    let rows = input.clip_rows(&c, bodies);
                     pool.push((Arc::new(c), rows));
                 }
                 let excess = pool.len().saturating_sub(POOL);

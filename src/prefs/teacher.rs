@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use super::answer::{Answer, Labeler, Who};
 use super::schedule::{TeacherConfig, TeacherKind};
 use crate::clip::Clip;
-use crate::task::Task;
+use crate::task::{Task, full_backward_turns};
 
 /// Scores whole clips or per-step score sequences.
 pub struct Teacher {
@@ -89,7 +89,13 @@ impl OracleLabeler {
         } else {
             Vec::new()
         };
-        ClipScore { total: self.task.clip_score(&infos, &actions), per_step }
+        let mut total = self.task.clip_score(&infos, &actions);
+        let cost = self.teacher.config.tumble_cost;
+        if cost > 0.0 {
+            let unlanded = full_backward_turns(&infos).saturating_sub(self.task.judge.evaluate(&infos).clean_flips);
+            total -= cost * unlanded as f32;
+        }
+        ClipScore { total, per_step }
     }
 }
 

@@ -12,7 +12,7 @@ use super::answer::Answer;
 use super::schedule::PrefConfig;
 use super::store::Comparison;
 use crate::clip::{Clip, ClipDir};
-use crate::reward::{LabeledPair, RewardEnsemble, RewardSnapshot, RewardStats};
+use crate::reward::{LabeledPair, RewardEnsemble, RewardInput, RewardSnapshot, RewardStats};
 
 /// What the trainer tells the main thread.
 pub enum TrainerEvent {
@@ -32,11 +32,6 @@ pub(super) struct Round {
 pub(super) enum StoreChange {
     Added { id: u64, answer: Answer, left: Arc<Clip>, right: Arc<Clip> },
     Withdrawn(u64),
-}
-
-/// (observation, action) rows of a clip, the reward model's input.
-pub fn clip_rows(clip: &Clip) -> Vec<f32> {
-    clip.steps.iter().flat_map(|s| s.obs.iter().chain(&s.action).copied()).collect()
 }
 
 fn target(answer: Answer) -> Option<f32> {
@@ -63,6 +58,9 @@ struct TrainingSet {
     in_force: usize,
     holdout: f32,
     seed: u64,
+    /// What the reward model sees of a step, and the scene's body count.
+    input: RewardInput,
+    bodies: usize,
 }
 
 impl TrainingSet {
@@ -78,7 +76,8 @@ impl TrainingSet {
     fn apply(&mut self, change: StoreChange) -> bool {
         match change {
             StoreChange::Added { id, answer, left, right } => {
-                self.push(id, answer, Arc::new(clip_rows(&left)), Arc::new(clip_rows(&right)))
+                let (l, r) = (self.input.clip_rows(&left, self.bodies), self.input.clip_rows(&right, self.bodies));
+                self.push(id, answer, Arc::new(l), Arc::new(r))
             }
             StoreChange::Withdrawn(id) => {
                 self.in_force = self.in_force.saturating_sub(1);
@@ -100,19 +99,21 @@ pub(super) fn trainer(
     clips: ClipDir,
     mut ensemble: RewardEnsemble,
     config: PrefConfig,
+    bodies: usize,
     seed: u64,
     changes: Receiver<StoreChange>,
     events: Sender<TrainerEvent>,
     rounds: Option<Receiver<Round>>,
 ) {
-    let mut set = TrainingSet { pairs: Vec::new(), ids: Vec::new(), in_force: 0, holdout: config.reward.holdout, seed };
+    let (input, holdout) = (config.reward.input, config.reward.holdout);
+    let mut set = TrainingSet { pairs: Vec::new(), ids: Vec::new(), in_force: 0, holdout, seed, input, bodies };
     // Answers already in the store (a resumed run), with their clips from disk.
     let mut loaded: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
     let mut load = |id: &str| -> anyhow::Result<Arc<Vec<f32>>> {
         if let Some(r) = loaded.get(id) {
             return Ok(r.clone());
         }
-        let rows = Arc::new(clip_rows(&clips.load(id)?));
+        let rows = Arc::new(input.clip_rows(&clips.load(id)?, bodies));
         loaded.insert(id.to_owned(), rows.clone());
         Ok(rows)
     };

@@ -12,6 +12,7 @@ use rand::{RngExt, SeedableRng, seq::SliceRandom};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use super::features::RewardInput;
 use super::model::{RewardNet, RewardNetConfig};
 use crate::ppo::trainer::to_vec;
 
@@ -31,6 +32,13 @@ pub struct RewardConfig {
     pub holdout: f32,
     /// Initial L2 weight; adapted to keep validation loss within [1.1, 1.5] x training loss.
     pub l2: f32,
+    /// What each member sees of a step.
+    #[serde(default)]
+    pub input: RewardInput,
+    /// Squash each member's per-step output into (-1, 1) with tanh before normalising (as
+    /// PEBBLE does), so that no state the labeler never saw can be worth without bound.
+    #[serde(default)]
+    pub bounded: bool,
 }
 
 impl Default for RewardConfig {
@@ -43,6 +51,8 @@ impl Default for RewardConfig {
             random_answer: 0.1,
             holdout: (-1.0f32).exp(),
             l2: 1e-4,
+            input: RewardInput::ObsAction,
+            bounded: false,
         }
     }
 }
@@ -101,6 +111,8 @@ pub struct RewardEnsemble {
 /// A frozen copy for computing rewards on another thread.
 #[derive(Clone)]
 pub struct RewardSnapshot {
+    /// What the members see of a step.
+    pub input: RewardInput,
     members: Vec<RewardNet>,
     norms: Vec<(f32, f32)>,
     d_input: usize,
@@ -113,7 +125,9 @@ impl RewardEnsemble {
     pub fn new(config: RewardConfig, d_input: usize, device: &Device, seed: u64) -> RewardEnsemble {
         let device = device.clone().autodiff();
         device.seed(seed ^ 0x4E5A_0000);
-        let members = (0..config.members).map(|_| RewardNetConfig::new(d_input).with_d_hidden(config.hidden).init(&device)).collect();
+        let members = (0..config.members)
+            .map(|_| RewardNetConfig::new(d_input).with_d_hidden(config.hidden).with_bounded(config.bounded).init(&device))
+            .collect();
         let optims = (0..config.members).map(|_| AdamConfig::new().init()).collect();
         RewardEnsemble {
             norms: vec![(0.0, 1.0); config.members],
@@ -240,6 +254,7 @@ impl RewardEnsemble {
 
     pub fn snapshot(&self, version: u64) -> RewardSnapshot {
         RewardSnapshot {
+            input: self.config.input,
             members: self.members.iter().map(|m| m.valid()).collect(),
             norms: self.norms.clone(),
             d_input: self.d_input,

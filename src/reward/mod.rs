@@ -1,8 +1,10 @@
 //! The learned reward: an ensemble of MLPs trained from clip comparisons, and query selection.
 
 pub mod ensemble;
+pub mod features;
 pub mod model;
 pub mod select;
 
 pub use ensemble::{LabeledPair, RewardConfig, RewardEnsemble, RewardSnapshot, RewardStats};
+pub use features::RewardInput;
 pub use select::{QueryMode, select_pairs};

@@ -11,6 +11,9 @@ pub struct RewardNetConfig {
     pub d_input: usize,
     #[config(default = 64)]
     pub d_hidden: usize,
+    /// tanh on the output (RewardConfig::bounded).
+    #[config(default = false)]
+    pub bounded: bool,
 }
 
 #[derive(Module, Debug)]
@@ -18,6 +21,7 @@ pub struct RewardNet {
     input: Linear,
     hidden: Linear,
     output: Linear,
+    bounded: bool,
 }
 
 impl RewardNetConfig {
@@ -31,6 +35,7 @@ impl RewardNetConfig {
             input: layer(self.d_input, self.d_hidden),
             hidden: layer(self.d_hidden, self.d_hidden),
             output: layer(self.d_hidden, 1),
+            bounded: self.bounded,
         }
     }
 }
@@ -40,7 +45,8 @@ impl RewardNet {
     pub fn forward(&self, x: Tensor<2>) -> Tensor<1> {
         let x = leaky_relu(self.input.forward(x), 0.01);
         let x = leaky_relu(self.hidden.forward(x), 0.01);
-        self.output.forward(x).squeeze_dim(1)
+        let r = self.output.forward(x).squeeze_dim(1);
+        if self.bounded { r.tanh() } else { r }
     }
 
     /// Sum of L2 norms squared of every weight (for the adaptive L2 penalty).
