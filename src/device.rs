@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum DeviceKind {
-    /// burn's pure-Rust CPU backend (the default: faster than ndarray here, see the README).
+    /// burn's pure-Rust CPU backend (the default: it trains PPO faster than ndarray here;
+    /// docs/notebook/2026-11-27-speed.md).
     Flex,
     /// burn-ndarray, deprecated in burn 0.22, kept to compare.
     Ndarray,

@@ -114,7 +114,7 @@ impl Experiment {
                             }
                             let (arm, seed, name) = &runs[k];
                             eprintln!("[{}/{}] {name}", k + 1, runs.len());
-                            self.run_one(&self.config.arms[*arm], *seed, &self.path.join(name))
+                            self.run_one(&self.config.arms[*arm], *seed, &self.path.join(name), jobs <= 1)
                                 .with_context(|| format!("run {name}"))?;
                         }
                     })
@@ -140,8 +140,8 @@ impl Experiment {
     }
 
     /// Trains one run to its end (resuming it where it stopped) and evaluates it.
-    fn run_one(&self, arm: &Arm, seed: u64, path: &Path) -> anyhow::Result<()> {
-        let progress = false;
+    /// With `progress`, the run reports it (several runs at once only say when each starts).
+    fn run_one(&self, arm: &Arm, seed: u64, path: &Path, progress: bool) -> anyhow::Result<()> {
         let opts = || crate::train::TrainOptions { progress, human: None };
         if !path.join("run.json").exists() {
             let mut config = arm.run.clone();

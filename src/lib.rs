@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod plot;
 pub mod ppo;
 pub mod prefs;
+pub mod progress;
 pub mod reward;
 pub mod rollout;
 pub mod run;

@@ -43,9 +43,9 @@ pub struct Physics {
     pub solver_iterations: usize,
     /// Gauss-Seidel passes over the constraints in each solver iteration (rapier's internal
     /// PGS iterations). The joints' armature makes them stiff (1 kg m^2 against bodies of about
-    /// 0.1): with one pass a torque on one joint leaked into the next (a knee torque turned the
-    /// ankle 10x faster than in MuJoCo); four bring it within MuJoCo's (tests/sim.rs) for 20%
-    /// of the simulator's speed. Scenes written before this field had one.
+    /// 0.1), so with too few passes a torque on one joint leaks into the next; the embedded
+    /// scenes' eight bring the response within MuJoCo's (tests/sim.rs), at some cost in speed
+    /// (docs/notebook/2026-11-27-simulator.md). Scenes written before this field had one.
     #[serde(default = "one")]
     pub joint_iterations: usize,
     /// Joint limits that give like MuJoCo's instead of stopping dead. None (scenes written
@@ -87,8 +87,8 @@ pub struct SoftLimits {
 /// capsule-plane contact, too, is a contact at each end of the capsule's segment. The force is
 /// explicit, so the physics step must be short against the time constant (checked).
 ///
-/// Why: with rapier's rigid contact PPO never learned to hop forward (it stood); with this
-/// one, at 0.002 s x 4, it hopped as on MuJoCo's own Hopper (README, "Hop forward").
+/// Why: with rapier's rigid contact PPO never learned to hop forward, and with this one it
+/// does (docs/design.md, "The simulator"; docs/notebook/2026-11-27-hop-forward.md).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SoftContact {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use crate::progress::Progress;
 
 use crate::clip::ClipRecorder;
 use crate::episode::EpisodeSummary;
@@ -20,7 +20,7 @@ use crate::scene::TaskKind;
 use crate::stop::stopped;
 
 pub struct TrainOptions {
-    /// Draw a progress bar (off in tests).
+    /// Report progress: a bar on a terminal, a line every 30 s otherwise (off in tests).
     pub progress: bool,
     /// A person labels in the viewer instead of the scripted teacher.
     pub human: Option<TrainerLink>,
@@ -94,7 +94,8 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
     let total_iterations = config.total_steps.div_ceil(batch);
     let mut history = run.read_metrics()?;
     let wall_offset = history.last().map(|r| r.wall_seconds).unwrap_or(0.0);
-    let bar = progress_bar(opts.progress, config.total_steps, ppo.global_step);
+    let label = run.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut bar = Progress::new(opts.progress, &label, config.total_steps, ppo.global_step);
     let started = Instant::now();
     let mut last_episode: Option<u64> = None;
     let status = opts.human.as_ref().map(|h| h.status.clone());
@@ -105,7 +106,7 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
         let _ = tx.send(TrainingStatus { budget, iteration: ppo.iteration, env_steps: ppo.global_step, ..Default::default() });
     }
     if let Some(p) = &mut prefs
-        && !p.wait_for_first_model(&mut env, &ppo, &bar)?
+        && !p.wait_for_first_model(&mut env, &ppo, &mut bar)?
     {
         eprintln!("stopped before the reward model was trained; continue with --resume {}", run.path.display());
         return Ok(run);
@@ -132,8 +133,8 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
         if let Some(tx) = &status {
             send_status(tx, &ppo, &row, &config, &mut last_episode)?;
         }
-        bar.set_position(ppo.global_step);
         bar.set_message(describe(&row, config.scene.task));
+        bar.set_position(ppo.global_step);
         history.push(row);
         // A snapshot each time the steps pass a multiple of `snapshot_every`.
         let every = config.snapshot_every;
@@ -175,7 +176,7 @@ pub fn label(path: PathBuf, human: TrainerLink) -> anyhow::Result<usize> {
         ..Default::default()
     });
     if target > prefs.answered {
-        prefs.label_until(&mut env, &ppo, &ProgressBar::hidden(), target, false)?;
+        prefs.label_until(&mut env, &ppo, &mut Progress::new(false, "", 0, 0), target, false)?;
     }
     Ok(prefs.answered)
 }
@@ -215,20 +216,6 @@ fn plot(run: &RunDir, history: &[MetricsRow], task: TaskKind) {
     if let Err(e) = crate::plot::learning_curve(&path, history, task) {
         eprintln!("warning: {}: plot not drawn: {e:#}", path.display());
     }
-}
-
-fn progress_bar(visible: bool, total: u64, position: u64) -> ProgressBar {
-    if !visible {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {human_pos}/{human_len} steps, {per_sec} | {msg}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar.set_position(position);
-    bar
 }
 
 fn describe(row: &MetricsRow, task: TaskKind) -> String {

@@ -73,11 +73,11 @@ impl Default for PpoConfig {
             max_grad_norm: 0.5,
             target_kl: None,
             hidden: 64,
-            // ReLU: 2.5x the training speed of tanh on flex (README, "Measured").
+            // ReLU: PPO trains much faster with it than with tanh on these CPUs (docs/design.md,
+            // "PPO"; docs/notebook/2026-11-27-speed.md).
             activation: Activation::Relu,
-            // std 0.37: with std 1 the Hopper (no early termination) never learned to stay up
-            // in 2M steps of hop forward (true return 158); with 0.37 it stood (1,015), as it
-            // did with 0.6 and gamma 0.995 (README, "Measured").
+            // std 0.37: with std 1 and no early termination the Hopper never learned to stay
+            // up (docs/notebook/2026-11-27-hop-forward.md).
             init_log_std: -1.0,
             obs_clip: 10.0,
             norm_reward: true,
@@ -92,8 +92,9 @@ impl PpoConfig {
 
     /// An embedded preset by name: `default`, or `cleanrl`, the shape of CleanRL's
     /// `ppo_continuous_action.py` (tanh, 16 environments x 128 steps, 32 minibatches, log std
-    /// 0). With `--terminate-when-unhealthy` the cleanrl preset is what hops forward (README,
-    /// "Hop forward"); the default is tuned for the backflip scene's speed.
+    /// 0). With `--terminate-when-unhealthy` the cleanrl preset is what hops forward
+    /// (docs/notebook/2026-11-27-hop-forward.md); the default is tuned for the backflip
+    /// scene's speed.
     pub fn preset(name: &str) -> Option<PpoConfig> {
         match name {
             "default" => Some(PpoConfig::default()),

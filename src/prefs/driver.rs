@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use indicatif::ProgressBar;
 use rand::{RngExt, SeedableRng};
 
 use super::answer::Labeler;
@@ -18,6 +17,7 @@ use super::trainer::TrainerEvent;
 use crate::clip::ClipDir;
 use crate::hopper_env::{HopperEnv, LearnedReward};
 use crate::ppo::{Ppo, PpoEnv};
+use crate::progress::Progress;
 use crate::reward::{RewardSnapshot, RewardStats};
 use crate::scene::Scene;
 use crate::stop::stopped;
@@ -102,14 +102,14 @@ impl Preferences {
 
     /// Asks for the initial comparisons (on clips of the initial policy, or of random torques)
     /// and waits for the first reward model. Returns false when stopped by Ctrl-C first.
-    pub fn wait_for_first_model(&mut self, env: &mut HopperEnv, ppo: &Ppo, bar: &ProgressBar) -> anyhow::Result<bool> {
+    pub fn wait_for_first_model(&mut self, env: &mut HopperEnv, ppo: &Ppo, bar: &mut Progress) -> anyhow::Result<bool> {
         let initial = self.config.initial();
         self.label_until(env, ppo, bar, initial, true)
     }
 
     /// Asks for comparisons up to `target` on clips of the current policy, and waits until they
     /// are answered (and, with `need_model`, until a reward model is trained on them).
-    pub fn label_until(&mut self, env: &mut HopperEnv, ppo: &Ppo, bar: &ProgressBar, target: usize, need_model: bool) -> anyhow::Result<bool> {
+    pub fn label_until(&mut self, env: &mut HopperEnv, ppo: &Ppo, bar: &mut Progress, target: usize, need_model: bool) -> anyhow::Result<bool> {
         if target > self.asked {
             self.stages.want(target - self.asked);
             self.asked = target;

@@ -11,8 +11,9 @@ pub enum InitialClips {
     /// The initial policy (small action noise around its initial mean).
     #[default]
     Policy,
-    /// Uniform random torques: more varied clips. Measured better for hop forward, worse for
-    /// the backflip (README, "Measured").
+    /// Uniform random torques: more varied clips. Not the default: they helped hop forward and
+    /// hurt the backflip (docs/notebook/2026-11-27-hop-forward.md,
+    /// docs/notebook/2026-11-27-main-job.md).
     Random,
 }
 

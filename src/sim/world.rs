@@ -353,9 +353,10 @@ fn soft_limit(l: &SoftLimits, j: &Hinge, angle: f32, rate: f32) -> Option<LimitP
     (push > 0.0).then_some(LimitPush { stiffness: d * k * inertia, damping: d * b * inertia, angle: limit, torque_share: 1.0 - d })
 }
 
-/// Farthest a contact point may be from the ground and still count as touching, metres. In a
-/// probe of the standing hopper the resting foot's contact points were 0 to 0.4 mm inside the
-/// ground and the leg's speculative ones 19.7 mm above it (`tests/sim.rs` checks both cases).
+/// Farthest a contact point may be from the ground and still count as touching, metres: a
+/// resting contact lies within a fraction of a millimetre of the ground, while rapier's
+/// speculative contacts reach up to 2 cm above it (`tests/sim.rs` checks both cases;
+/// docs/notebook/2026-11-27-simulator.md).
 pub const TOUCH_DISTANCE: f32 = 0.005;
 
 fn xz(p: &[f32; 2]) -> Vector {

@@ -132,19 +132,11 @@ pub fn full_backward_turns(steps: &[StepInfo]) -> usize {
 }
 
 /// The hand-written per-step backflip reward: what an engineer would write in an afternoon.
-/// Every weight is a field, saved with the run.
-///
-/// Its first version paid only per radian of backward turn; PPO learned to tumble (seven to
-/// nine low, fast turns an episode, rarely landing). Paying for one turn per upright landing
-/// instead made it stand still. A bonus for each full turn that ends upright on the foot gave
-/// chained high flips (eval success 0.40 at 10M steps, seed 1; seeds 2 and 3 none); asking that
-/// nothing but the foot touch the ground during the turn (`landing_needs_clean_turn`) did worse
-/// (0.05), so it is off (README, "Measured"). After the simulator's joints were made to match
-/// MuJoCo's more closely, that version rolled backwards along the ground instead, so a backward
-/// turn now pays only while nothing but the foot touches the ground (`turn_on_ground`). With
-/// soft joint limits it then folded up on its foot after half a turn, and once that counted as
-/// down (`down_below_m`), leaned back on its foot and froze: a turn now pays only in the air
-/// (`turn_in_air_only`).
+/// Every weight is a field, saved with the run. It pays a backward turn made in the air, height,
+/// standing upright on the foot, and a bonus for each landing after a full turn; it costs time
+/// down and torque. Each switch below closed a loophole PPO found (a tumble, a roll along the
+/// ground, a fold onto the foot, a frozen lean); their history is in
+/// docs/notebook/2026-11-27-handwritten-baseline.md.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct HandwrittenBackflipReward {
@@ -162,12 +154,11 @@ pub struct HandwrittenBackflipReward {
     /// Pay `landing` only when nothing but the foot touched the ground during that turn.
     pub landing_needs_clean_turn: bool,
     /// Pay `turn` for backward turns made with a body other than the foot on the ground (a
-    /// forward turn there costs either way). Off: with four constraint passes in the simulator,
-    /// PPO found that rolling backwards along the ground paid (README, "Measured").
+    /// forward turn there costs either way). Off: otherwise rolling backwards along the ground
+    /// pays.
     pub turn_on_ground: bool,
     /// Pay `turn` only for backward turns made with nothing on the ground (a forward turn
-    /// costs anywhere). On the soft-limit simulator PPO leaned back 128 degrees on its foot,
-    /// was paid the turn, and froze there (README, "Measured").
+    /// costs anywhere): otherwise leaning back on the foot and freezing there pays.
     pub turn_in_air_only: bool,
     /// Backward turn paid per flip, in degrees since the hopper last stood upright on its foot
     /// (0: no limit). Beyond it turning on earns nothing until it lands: a flip that
@@ -177,9 +168,7 @@ pub struct HandwrittenBackflipReward {
     /// torso centre below `down_below_m`.
     pub fallen: f32,
     /// Torso-centre height (m) below which the hopper counts as down, as if fallen, though only
-    /// its foot touches: folded up on its foot (0: off). With MuJoCo-like soft joint limits PPO
-    /// found that folding onto its foot after half a turn, torso at 0.28 m, cost nothing
-    /// (README, "Measured").
+    /// its foot touches: folded up on its foot (0: off), which otherwise costs nothing.
     pub down_below_m: f32,
     /// Times the squared action norm.
     pub control: f32,
@@ -192,13 +181,11 @@ impl Default for HandwrittenBackflipReward {
             height: 1.0,
             upright: 0.1,
             landing: 10.0,
-            // Off: eval success 0.40 at 10M steps; on: 0.05 (README, "Measured").
+            // Off: it did worse on (docs/notebook/2026-11-27-handwritten-baseline.md).
             landing_needs_clean_turn: false,
             turn_on_ground: false,
             turn_in_air_only: true,
-            // Off: with 360 (seed 1) 1% of training episodes had a clean flip against 0.2%
-            // without (4-5% between 4M and 5.5M steps), then the policy fell apart (eval judge
-            // score -0.04 against 0.70; eval success 0 both) (README, "Measured").
+            // Off: with a limit the policy fell apart (the same page).
             max_turn_per_flip_deg: 0.0,
             fallen: 0.5,
             // Standing, the torso centre is at 1.25 m; a crouch before a jump goes to about 0.9.

@@ -91,9 +91,9 @@ fn setup(
 ) {
     // No multisampling, shadow maps or tonemapping, one camera, and the grid drawn by the
     // ground's own shader rather than as lines: the viewer must run on software rendering
-    // (llvmpipe), where every covered pixel and every pass over the window counts (README,
-    // "The viewer"). bevy's standard material on the ground cost more than everything else
-    // together (2 against 11 frames/s in one sitting).
+    // (llvmpipe), where every covered pixel and every pass over the window counts. The ground
+    // uses the flat material because bevy's standard one there cost more than everything else
+    // together (docs/notebook/2026-11-27-viewer-frame-rate.md).
     commands.spawn((
         Camera3d::default(),
         Msaa::Off,

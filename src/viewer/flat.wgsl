@@ -1,6 +1,7 @@
 // The viewer's one material: a base colour lit by one fixed light, and optionally grid lines
 // (the ground's), drawn here rather than as separate lines. bevy's standard material and
-// gizmo lines cost far more per pixel on software rendering (README, "The viewer").
+// gizmo lines cost far more per pixel on software rendering
+// (docs/notebook/2026-11-27-viewer-frame-rate.md).
 #import bevy_pbr::forward_io::VertexOutput
 
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> color: vec4<f32>;
