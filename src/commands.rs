@@ -141,11 +141,10 @@ fn view(run: PathBuf, clip: Option<String>, screenshot: Option<Vec<String>>, exi
         }
     };
     let (link, trainer) = crate::prefs::person::link();
-    let _ = trainer.status.send(crate::prefs::person::TrainingStatus {
-        policy_episode: Some(Arc::new(episode)),
-        policy_flips: flips,
-        ..Default::default()
-    });
+    let mut status = crate::train::run_status(&dir, &config)?;
+    status.policy_episode = Some(Arc::new(episode));
+    status.policy_flips = flips;
+    let _ = trainer.status.send(status);
     let mut options = window_options(screenshot, exit_after, fps)?;
     options.watch = true;
     crate::viewer::run_window(config.scene, link, options);

@@ -31,6 +31,8 @@ pub struct MetricsRow {
     /// The reward model's agreement with held-out answers, and its held-out loss.
     pub reward_val_accuracy: Option<f32>,
     pub reward_val_loss: Option<f32>,
+    /// Held-out comparisons (strict answers) behind that accuracy.
+    pub reward_val_pairs: Option<usize>,
     /// Reward-training rounds PPO has trained on so far...
     pub reward_rounds: Option<u64>,
     /// ...and the seconds the latest of them took to train.

@@ -123,6 +123,14 @@ pub struct PrefArgs {
     /// What the initial comparisons (before RL) are asked about (default policy).
     #[arg(long, value_enum)]
     pub initial_clips: Option<InitialClips>,
+    /// The scripted teacher waits this many seconds before each answer, standing in for a
+    /// person: the run is paced by its answers instead of run in lockstep (default 0).
+    #[arg(long)]
+    pub answer_delay: Option<f64>,
+    /// With a labeler slower than training, RL runs at most this many env steps past where
+    /// the schedule wants the comparisons answered so far, then waits (default 500,000).
+    #[arg(long)]
+    pub pace_margin: Option<u64>,
 }
 
 /// The default number of env steps of a run.
@@ -183,6 +191,8 @@ impl PrefArgs {
         c.comparisons = self.comparisons.unwrap_or(c.comparisons);
         c.queries = self.queries.unwrap_or(c.queries);
         c.initial_clips = self.initial_clips.unwrap_or(c.initial_clips);
+        c.answer_delay = self.answer_delay.unwrap_or(c.answer_delay);
+        c.pace_margin = self.pace_margin.unwrap_or(c.pace_margin);
         Ok(c)
     }
 }

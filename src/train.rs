@@ -13,7 +13,7 @@ use crate::episode::EpisodeSummary;
 use crate::hopper_env::{EnvReward, EnvSpec, HopperEnv, LearnedReward, RewardKind};
 use crate::metrics::MetricsRow;
 use crate::ppo::Ppo;
-use crate::prefs::person::{TrainerLink, TrainingStatus};
+use crate::prefs::person::{TrainerLink, TrainingPhase, TrainingStatus};
 use crate::prefs::{DriverSetup, Preferences};
 use crate::run::{RunConfig, RunDir};
 use crate::scene::TaskKind;
@@ -97,14 +97,9 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
     let label = run.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let mut bar = Progress::new(opts.progress, &label, config.total_steps, ppo.global_step);
     let started = Instant::now();
-    let mut last_episode: Option<u64> = None;
-    let status = opts.human.as_ref().map(|h| h.status.clone());
+    let mut status = opts.human.as_ref().map(|h| StatusReport::new(h.status.clone(), &config, &ppo));
     let rounds_used = history.last().and_then(|r| r.reward_rounds).unwrap_or(0);
     let mut prefs = preferences(&config, &run, &ppo, &learned, rounds_used, opts.human.take())?;
-    if let Some(tx) = &status {
-        let budget = config.prefs.as_ref().map(|p| p.comparisons).unwrap_or(0);
-        let _ = tx.send(TrainingStatus { budget, iteration: ppo.iteration, env_steps: ppo.global_step, ..Default::default() });
-    }
     if let Some(p) = &mut prefs
         && !p.wait_for_first_model(&mut env, &ppo, &mut bar)?
     {
@@ -112,10 +107,19 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
         return Ok(run);
     }
     while ppo.iteration < total_iterations && !stopped() {
-        if let Some(p) = &mut prefs
-            && !p.before_iteration(ppo.iteration)?
-        {
-            break;
+        if let Some(p) = &mut prefs {
+            // A labeler slower than training: RL waits when it is ahead (src/prefs/driver.rs).
+            let next = ppo.global_step + batch;
+            let paced = p.pace(&mut env, &ppo, next, config.total_steps, |answered, needed| {
+                bar.set_message(format!("waiting for answers: {answered} of the {needed} needed to go on"));
+                if let Some(s) = &mut status {
+                    s.status.comparisons = answered;
+                    s.phase(TrainingPhase::WaitingForAnswers { needed });
+                }
+            })?;
+            if !paced || !p.before_iteration(ppo.iteration)? {
+                break;
+            }
         }
         let stats = ppo.iterate(&mut env, total_iterations)?;
         let episodes = EpisodeSummary::of(&env.drain_finished());
@@ -125,13 +129,14 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
             row.comparisons = Some(p.answered);
             row.reward_val_accuracy = p.last_stats.as_ref().map(|s| s.val_accuracy);
             row.reward_val_loss = p.last_stats.as_ref().map(|s| s.val_loss);
+            row.reward_val_pairs = p.last_stats.as_ref().map(|s| s.val_strict_pairs);
             row.reward_rounds = Some(p.rounds_used);
             row.reward_round_seconds = p.last_stats.as_ref().map(|s| s.seconds);
             row.wait_seconds = Some(p.take_waited());
         }
         run.append_metrics(&row)?;
-        if let Some(tx) = &status {
-            send_status(tx, &ppo, &row, &config, &mut last_episode)?;
+        if let Some(s) = &mut status {
+            s.after_iteration(&ppo, &row, &config)?;
         }
         bar.set_message(describe(&row, config.scene.task));
         bar.set_position(ppo.global_step);
@@ -149,10 +154,32 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
     run.save_checkpoint(&ppo)?;
     plot(&run, &history, config.scene.task);
     bar.finish();
+    if let Some(s) = &mut status {
+        s.phase(TrainingPhase::Ended { finished: ppo.iteration >= total_iterations });
+    }
     if stopped() {
         eprintln!("stopped at {} env steps; continue with --resume {}", ppo.global_step, run.path.display());
     }
     Ok(run)
+}
+
+/// What a run that is not training has to show of itself: its budget and its last metrics
+/// row's figures (comparisons, accuracy, iteration, env steps, success), and whether it ended.
+pub fn run_status(run: &RunDir, config: &RunConfig) -> anyhow::Result<TrainingStatus> {
+    let last = run.read_metrics()?.pop();
+    let env_steps = run.trained_steps()?;
+    Ok(TrainingStatus {
+        phase: TrainingPhase::Ended { finished: env_steps >= config.total_steps },
+        comparisons: last.as_ref().and_then(|r| r.comparisons).unwrap_or(0),
+        budget: config.prefs.as_ref().map(|p| p.comparisons).unwrap_or(0),
+        reward_val_accuracy: last.as_ref().and_then(|r| r.reward_val_accuracy),
+        reward_val_pairs: last.as_ref().and_then(|r| r.reward_val_pairs).unwrap_or(0),
+        iteration: last.as_ref().map(|r| r.ppo.iteration).unwrap_or(0),
+        env_steps,
+        success_rate: last.as_ref().and_then(|r| r.episodes.success_rate),
+        policy_episode: None,
+        policy_flips: 0,
+    })
 }
 
 /// `backflip label`: asks the comparisons a run's schedule wants by now and has not had
@@ -168,46 +195,60 @@ pub fn label(path: PathBuf, human: TrainerLink) -> anyhow::Result<usize> {
     let status = human.status.clone();
     let mut prefs = preferences(&config, &run, &ppo, &learned, 0, Some(human))?.expect("a run with prefs");
     let target = pc.asked_by(ppo.global_step, config.total_steps).max(pc.initial()).min(pc.comparisons);
-    let _ = status.send(TrainingStatus {
-        comparisons: prefs.answered,
-        budget: pc.comparisons,
-        iteration: ppo.iteration,
-        env_steps: ppo.global_step,
-        ..Default::default()
-    });
+    let _ = status.send(TrainingStatus { comparisons: prefs.answered, ..run_status(&run, &config)? });
     if target > prefs.answered {
         prefs.label_until(&mut env, &ppo, &mut Progress::new(false, "", 0, 0), target, false)?;
     }
     Ok(prefs.answered)
 }
 
-/// Tells the viewer how training goes; every 10 iterations, with an episode of the policy.
-fn send_status(
-    tx: &crossbeam_channel::Sender<TrainingStatus>,
-    ppo: &Ppo,
-    row: &MetricsRow,
-    config: &RunConfig,
-    last_episode: &mut Option<u64>,
-) -> anyhow::Result<()> {
-    let mut status = TrainingStatus {
-        comparisons: row.comparisons.unwrap_or(0),
-        budget: config.prefs.as_ref().map(|p| p.comparisons).unwrap_or(0),
-        reward_val_accuracy: row.reward_val_accuracy,
-        iteration: ppo.iteration,
-        env_steps: ppo.global_step,
-        success_rate: row.episodes.success_rate,
-        policy_episode: None,
-        policy_flips: 0,
-    };
-    if last_episode.is_none_or(|i| ppo.iteration >= i + 10) {
-        let scene = Arc::new(config.scene.clone());
-        let (report, clips) = crate::eval::evaluate(ppo, scene, 1, config.seed ^ ppo.iteration, true)?;
-        status.policy_episode = clips.into_iter().next().map(Arc::new);
-        status.policy_flips = report.summary.backflips_per_episode.unwrap_or(0.0) as usize;
-        *last_episode = Some(ppo.iteration);
+/// What the window is told of training (a person labels): kept up to date and sent whole
+/// on every change; every 10 iterations with a fresh episode of the policy to watch.
+struct StatusReport {
+    tx: crossbeam_channel::Sender<TrainingStatus>,
+    status: TrainingStatus,
+    last_episode: Option<u64>,
+}
+
+impl StatusReport {
+    fn new(tx: crossbeam_channel::Sender<TrainingStatus>, config: &RunConfig, ppo: &Ppo) -> StatusReport {
+        let budget = config.prefs.as_ref().map(|p| p.comparisons).unwrap_or(0);
+        let status = TrainingStatus { budget, iteration: ppo.iteration, env_steps: ppo.global_step, ..Default::default() };
+        let report = StatusReport { tx, status, last_episode: None };
+        report.send();
+        report
     }
-    let _ = tx.send(status);
-    Ok(())
+
+    fn send(&self) {
+        let _ = self.tx.send(self.status.clone());
+    }
+
+    fn phase(&mut self, phase: TrainingPhase) {
+        if self.status.phase != phase {
+            self.status.phase = phase;
+            self.send();
+        }
+    }
+
+    fn after_iteration(&mut self, ppo: &Ppo, row: &MetricsRow, config: &RunConfig) -> anyhow::Result<()> {
+        let s = &mut self.status;
+        s.phase = TrainingPhase::Training;
+        s.comparisons = row.comparisons.unwrap_or(0);
+        s.reward_val_accuracy = row.reward_val_accuracy;
+        s.reward_val_pairs = row.reward_val_pairs.unwrap_or(0);
+        s.iteration = ppo.iteration;
+        s.env_steps = ppo.global_step;
+        s.success_rate = row.episodes.success_rate.or(s.success_rate);
+        if self.last_episode.is_none_or(|i| ppo.iteration >= i + 10) {
+            let scene = Arc::new(config.scene.clone());
+            let (report, clips) = crate::eval::evaluate(ppo, scene, 1, config.seed ^ ppo.iteration, true)?;
+            s.policy_episode = clips.into_iter().next().map(Arc::new);
+            s.policy_flips = report.summary.backflips_per_episode.unwrap_or(0.0) as usize;
+            self.last_episode = Some(ppo.iteration);
+        }
+        self.send();
+        Ok(())
+    }
 }
 
 /// Redraws the learning curve; a plot that fails is reported and training goes on.

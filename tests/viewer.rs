@@ -52,8 +52,7 @@ fn keys_and_buttons_answer_into_the_store_and_undo_withdraws() {
         clips: ClipDir::new(dir.join("clips")),
         store: dir.join("comparisons.jsonl"),
         config: PrefConfig { comparisons: 100, pretrain_epochs: 1, ..Default::default() },
-        d_input: 15,
-        clip_steps: scene.clip_steps(),
+        scene: scene.clone(),
         device: backflip::device::DeviceKind::Flex.device().unwrap(),
         seed: 0,
         withdraw: Some(trainer.withdraw),
@@ -152,4 +151,82 @@ fn pause_speed_and_restart() {
     assert_eq!(session(&app).playback.speed, 0.125, "the slowest speed holds");
     tap(&mut app, KeyCode::KeyR);
     assert!(session(&app).playback.time < 0.05, "R restarts both clips");
+}
+
+/// The policy view draws the policy's hopper wherever it is: while training reports every
+/// iteration (mostly without a new episode), the hopper's body entities stay visible and the
+/// camera frames them, from its first steps to its last (the hopper may travel).
+#[test]
+fn the_policy_view_draws_the_policy_in_the_camera_s_view() {
+    use backflip::viewer::{BodyPart, ViewerPosePlugin, ViewerScene};
+    let (viewer, trainer) = link();
+    let scene = Scene::builtin("hopper-backflip").unwrap();
+    // A whole episode of random torques: it falls and moves about.
+    let clip = rollout::record(Arc::new(scene.clone()), FixedPolicy::Random, 1000, 4).unwrap();
+    let episode: Vec<_> = clip.into_iter().flat_map(|c| c.steps).collect();
+    let clip = backflip::clip::Clip { id: "policy".into(), scene: scene.name.clone(), seed: 0, start_step: 0, control_dt: 0.008, steps: episode };
+    trainer.status.send(TrainingStatus { policy_episode: Some(Arc::new(clip.clone())), ..Default::default() }).unwrap();
+    let mut app = app(LabelSession::new(viewer.queries, viewer.withdraw, viewer.status));
+    app.add_plugins(ViewerPosePlugin).insert_resource(ViewerScene(scene.clone()));
+    app.update();
+    // Later statuses carry no episode (as most iterations' do): the policy stays in view.
+    for _ in 0..3 {
+        trainer.status.send(TrainingStatus { comparisons: 5, ..Default::default() }).unwrap();
+        app.update();
+    }
+    let fov = std::f32::consts::FRAC_PI_4; // bevy's default perspective
+    for at in [0.0, 2.0, 4.0, 7.9] {
+        app.world_mut().resource_mut::<LabelSession>().playback.time = at;
+        // The camera eases towards the hopper: give it frames to arrive.
+        for _ in 0..60 {
+            app.update();
+        }
+        let world = app.world_mut();
+        let cam = *world.query_filtered::<&Transform, With<Camera3d>>().single(world).unwrap();
+        let view = cam.to_matrix().inverse();
+        let mut seen = 0;
+        for (part, t, v) in world.query::<(&BodyPart, &Transform, &Visibility)>().iter(world) {
+            if part.slot != 0 {
+                assert_eq!(*v, Visibility::Hidden, "one clip: the right-hand hopper is hidden");
+                continue;
+            }
+            assert_eq!(*v, Visibility::Visible, "body {} of the policy's hopper at {at} s", part.body);
+            let p = view.transform_point3(t.translation);
+            let depth = -p.z;
+            assert!(depth > 0.5, "body {} is in front of the camera at {at} s: {p}", part.body);
+            let half = (fov / 2.0).tan() * depth;
+            assert!(p.y.abs() < half && p.x.abs() < half * 16.0 / 9.0, "body {} is in the picture at {at} s: {p}", part.body);
+            seen += 1;
+        }
+        assert_eq!(seen, scene.bodies.len());
+    }
+}
+
+/// The HUD says what training is doing, and does not show a percentage from a handful of
+/// held-out comparisons.
+#[test]
+fn the_hud_tells_the_truth_about_training() {
+    use backflip::prefs::person::TrainingPhase;
+    let (viewer, trainer) = link();
+    let mut app = app(LabelSession::new(viewer.queries, viewer.withdraw, viewer.status));
+    let mut say = |status: TrainingStatus| {
+        trainer.status.send(status).unwrap();
+        app.update();
+        let s = session(&app);
+        (s.state_line(), s.accuracy_text())
+    };
+    let (line, accuracy) = say(TrainingStatus { reward_val_accuracy: Some(0.0), reward_val_pairs: 3, ..Default::default() });
+    assert!(line.contains("no query waiting") && line.contains("training starts"), "{line}");
+    assert!(accuracy.contains("only 3 held-out") && !accuracy.contains('%'), "{accuracy}");
+    let (line, accuracy) = say(TrainingStatus {
+        phase: TrainingPhase::WaitingForAnswers { needed: 40 },
+        comparisons: 33,
+        reward_val_accuracy: Some(0.8),
+        reward_val_pairs: 25,
+        ..Default::default()
+    });
+    assert!(line.contains("training waits for your answers: 7 more"), "{line}");
+    assert_eq!(accuracy, "80% of 25 held out");
+    let (line, _) = say(TrainingStatus { phase: TrainingPhase::Ended { finished: true }, ..Default::default() });
+    assert!(line.contains("training has ended"), "{line}");
 }

@@ -68,7 +68,8 @@ impl Preferences {
             Some(h) => (Box::new(h.labeler), Some(h.withdraw)),
             None => {
                 let teacher = Teacher::new(pc.teacher.clone(), setup.seed);
-                (Box::new(OracleLabeler { teacher, task: Task::for_scene(&setup.scene) }), None)
+                let delay = Duration::from_secs_f64(pc.answer_delay);
+                (Box::new(OracleLabeler { teacher, task: Task::for_scene(&setup.scene), delay }), None)
             }
         };
         let answered = ComparisonStore::open(&setup.store)?.0.len();
@@ -171,7 +172,11 @@ impl Preferences {
     /// until the iteration it is due.
     fn take(&mut self, event: TrainerEvent) -> anyhow::Result<()> {
         match event {
-            TrainerEvent::Answered(n) => self.answered = n,
+            TrainerEvent::Answered(n) => {
+                // A withdrawal (undo) leaves a query to ask again.
+                self.asked -= self.answered.saturating_sub(n).min(self.asked);
+                self.answered = n;
+            }
             TrainerEvent::Snapshot(snap, stats) if self.stages.lockstep => self.ready = Some((snap, stats)),
             TrainerEvent::Snapshot(snap, stats) => self.use_snapshot(snap, stats),
             TrainerEvent::Error(e) => anyhow::bail!("reward trainer: {e}"),
@@ -196,20 +201,28 @@ impl Preferences {
 
     /// Waits for the next event; false when stopped by Ctrl-C.
     fn wait_event(&mut self) -> anyhow::Result<bool> {
+        self.wait_event_for(Duration::MAX)
+    }
+
+    /// Waits for the next event, or at most `limit`; false when stopped by Ctrl-C.
+    fn wait_event_for(&mut self, limit: Duration) -> anyhow::Result<bool> {
         let started = Instant::now();
-        loop {
+        let result = loop {
             if stopped() {
-                return Ok(false);
+                break Ok(false);
             }
-            match self.stages.from_trainer.recv_timeout(Duration::from_millis(200)) {
-                Ok(event) => {
-                    self.waited += started.elapsed().as_secs_f64();
-                    return self.take(event).map(|_| true);
-                }
+            let slice = Duration::from_millis(200).min(limit.saturating_sub(started.elapsed()));
+            if slice.is_zero() {
+                break Ok(true);
+            }
+            match self.stages.from_trainer.recv_timeout(slice) {
+                Ok(event) => break self.take(event).map(|_| true),
                 Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
-                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => anyhow::bail!("the preference stages stopped"),
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break Err(anyhow::anyhow!("the preference stages stopped")),
             }
-        }
+        };
+        self.waited += started.elapsed().as_secs_f64();
+        result
     }
 
     /// Lockstep: waits until every query the selector has sent is answered.
@@ -270,6 +283,48 @@ impl Preferences {
             self.round_due = Some(iteration + self.config.round_lag(self.answered, self.config.epochs_per_round));
         }
         Ok(())
+    }
+
+    /// A labeler slower than training (not lockstep): before RL goes on to `next_steps` env
+    /// steps (of `total`), waits while the schedule wants more answers `pace_margin` steps
+    /// earlier than there are, asking for them and keeping clips of the current policy coming.
+    /// The wait blocks on the stages' events (no busy loop); `waiting(answered, needed)` is
+    /// called as it starts and every few seconds. Returns false when stopped by Ctrl-C.
+    pub fn pace(&mut self, env: &mut HopperEnv, ppo: &Ppo, next_steps: u64, total: u64, mut waiting: impl FnMut(usize, usize)) -> anyhow::Result<bool> {
+        if self.stages.lockstep {
+            return Ok(true);
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(ppo.iteration ^ 0x9ACE);
+        let mut last_clips = Instant::now();
+        let mut told: Option<Instant> = None;
+        loop {
+            self.poll()?;
+            let need = self.config.paced_need(next_steps, total);
+            if self.answered >= need {
+                return Ok(true);
+            }
+            if stopped() {
+                return Ok(false);
+            }
+            if need > self.asked {
+                self.stages.want(need - self.asked);
+                self.asked = need;
+            }
+            if told.is_none_or(|t| t.elapsed() >= Duration::from_secs(2)) {
+                waiting(self.answered, need);
+                told = Some(Instant::now());
+            }
+            // Fresh clips of the policy now and then, so that the selector's pool (each query
+            // uses two of its clips) never runs dry while RL waits.
+            if last_clips.elapsed() >= Duration::from_secs(5) {
+                let policy = ppo.policy();
+                env.play(32, |obs| ppo.act_stochastic(&policy, obs, &mut rng))?;
+                env.drain_finished();
+                self.stages.offer_clips(env.take_clips());
+                last_clips = Instant::now();
+            }
+            self.wait_event_for(Duration::from_secs(1))?;
+        }
     }
 
     /// Seconds spent waiting on the stages since the last call.

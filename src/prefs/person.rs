@@ -40,9 +40,12 @@ impl Labeler for HumanLabeler {
 /// What the training side reports for the HUD.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrainingStatus {
+    pub phase: TrainingPhase,
     pub comparisons: usize,
     pub budget: usize,
     pub reward_val_accuracy: Option<f32>,
+    /// Held-out comparisons behind that accuracy.
+    pub reward_val_pairs: usize,
     pub iteration: u64,
     pub env_steps: u64,
     pub success_rate: Option<f32>,
@@ -50,6 +53,23 @@ pub struct TrainingStatus {
     pub policy_episode: Option<Arc<Clip>>,
     pub policy_flips: usize,
 }
+
+/// What training is doing, for the window to say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TrainingPhase {
+    /// Asking the comparisons before RL starts (or nothing known yet).
+    #[default]
+    Starting,
+    Training,
+    /// RL waits for answers: it is ahead of the schedule by its margin, and needs this many
+    /// comparisons answered in all to go on.
+    WaitingForAnswers { needed: usize },
+    /// Training is not running: it reached its steps (`finished`) or stopped before.
+    Ended { finished: bool },
+}
+
+/// Fewest held-out comparisons behind an accuracy worth showing as a percentage.
+pub const MIN_VAL_PAIRS: usize = 20;
 
 /// The window's side of a human-labelled run: where queries arrive, where undos go, where
 /// the training status comes from.

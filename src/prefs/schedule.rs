@@ -47,6 +47,17 @@ pub struct PrefConfig {
     pub round_lag_iterations: u64,
     #[serde(default = "default_round_pace")]
     pub round_pair_epochs_per_iteration: f64,
+    /// A labeler slower than training (a person): RL waits rather than run more than this
+    /// many env steps past the point where the schedule wants the comparisons answered so far.
+    #[serde(default = "default_pace_margin")]
+    pub pace_margin: u64,
+    /// The scripted teacher waits this many seconds before each answer, standing in for a
+    /// person: the run is then paced by its answers instead of run in lockstep.
+    pub answer_delay: f64,
+}
+
+fn default_pace_margin() -> u64 {
+    PrefConfig::default().pace_margin
 }
 
 fn default_round_lag() -> u64 {
@@ -71,6 +82,8 @@ impl Default for PrefConfig {
             answers_per_round: 16,
             round_lag_iterations: 8,
             round_pair_epochs_per_iteration: 32.0,
+            pace_margin: 500_000,
+            answer_delay: 0.0,
         }
     }
 }
@@ -106,7 +119,18 @@ impl PrefConfig {
         at_least("prefs.epochs_per_round", self.epochs_per_round as u64, 1)?;
         at_least("prefs.answers_per_round", self.answers_per_round as u64, 1)?;
         positive("prefs.round_pair_epochs_per_iteration", self.round_pair_epochs_per_iteration)?;
+        within("answer_delay", self.answer_delay, 0.0, 3600.0, false)?;
         Ok(())
+    }
+
+    /// Comparisons a paced run needs answered to train on to `steps` (of `total`): what the
+    /// schedule wants `pace_margin` env steps earlier, and the whole budget for the last
+    /// iteration, so that every answer is trained on.
+    pub fn paced_need(&self, steps: u64, total: u64) -> usize {
+        if steps >= total {
+            return self.comparisons;
+        }
+        self.asked_by(steps.saturating_sub(self.pace_margin), total).min(self.comparisons)
     }
 
     /// PPO iterations from asking for a round of `epochs` epochs with `answered` comparisons in

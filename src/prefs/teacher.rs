@@ -74,9 +74,12 @@ impl ClipScore {
 }
 
 /// The scripted teacher as a labeler: scores each clip with the task's judge or true return.
+/// Without a delay it answers at once and the run goes in lockstep with it; with one it
+/// stands in for a person (the run is paced by its answers).
 pub struct OracleLabeler {
     pub teacher: Teacher,
     pub task: Task,
+    pub delay: std::time::Duration,
 }
 
 impl OracleLabeler {
@@ -101,6 +104,8 @@ impl OracleLabeler {
 
 impl Labeler for OracleLabeler {
     fn answer(&mut self, left: &Clip, right: &Clip) -> Option<Answer> {
+        // Standing in for a person: think first (a sleep, no busy wait).
+        std::thread::sleep(self.delay);
         let (l, r) = (self.score(left), self.score(right));
         Some(self.teacher.answer(&l, &r))
     }
@@ -110,6 +115,6 @@ impl Labeler for OracleLabeler {
     }
 
     fn scripted(&self) -> bool {
-        true
+        self.delay.is_zero()
     }
 }

@@ -92,6 +92,8 @@ pub struct RewardStats {
     pub l2: f32,
     pub train_pairs: usize,
     pub val_pairs: usize,
+    /// Held-out pairs with a strict answer (not "equal"): those the accuracy is over.
+    pub val_strict_pairs: usize,
     /// Wall-clock seconds the round took.
     pub seconds: f64,
 }
@@ -209,7 +211,8 @@ impl RewardEnsemble {
         }
         self.renormalise(recent);
         let seconds = started.elapsed().as_secs_f64();
-        RewardStats { train_loss, val_loss, val_accuracy, l2: self.l2, train_pairs: train.len(), val_pairs: val.len(), seconds }
+        let val_strict_pairs = val.iter().filter(|p| p.target != 0.5).count();
+        RewardStats { train_loss, val_loss, val_accuracy, l2: self.l2, train_pairs: train.len(), val_pairs: val.len(), val_strict_pairs, seconds }
     }
 
     fn mean_loss(&self, m: usize, pairs: &[&LabeledPair]) -> f32 {

@@ -9,7 +9,7 @@ use bevy::shader::ShaderRef;
 use bevy::text::FontSize;
 
 use super::input::ActionButton;
-use super::session::{LabelSession, Mode, ViewerAction};
+use super::session::{LabelSession, ViewerAction};
 use crate::clip::Clip;
 use crate::prefs::Answer;
 use crate::scene::Scene;
@@ -50,10 +50,11 @@ impl Material for FlatMaterial {
     }
 }
 
+/// One body of the hopper in `slot` (0 left, 1 right; a single clip is drawn from slot 0).
 #[derive(Component)]
-struct BodyPart {
-    slot: usize,
-    body: usize,
+pub struct BodyPart {
+    pub slot: usize,
+    pub body: usize,
 }
 
 #[derive(Component)]
@@ -83,9 +84,32 @@ fn body_transform(clip: &Clip, step: usize, slot: usize, body: usize) -> Transfo
     Transform::from_translation(pos).with_rotation(rot_to_bevy(pose.rot))
 }
 
-fn setup(
+/// The camera and one entity per body of each of the two hoppers, posed every frame from the
+/// clips on screen: all that decides what is in view, with no rendering, so that it runs (and
+/// is tested) headless.
+pub struct ViewerPosePlugin;
+
+impl Plugin for ViewerPosePlugin {
+    fn build(&self, app: &mut App) {
+        app.add_systems(Startup, spawn_camera_and_parts).add_systems(Update, (update_bodies, follow).chain().after(super::input::poll));
+    }
+}
+
+fn spawn_camera_and_parts(mut commands: Commands, scene: Res<ViewerScene>) {
+    commands.spawn((Camera3d::default(), Transform::from_xyz(0.0, 1.2, 4.5).looking_at(Vec3::new(0.0, 0.9, 0.0), Vec3::Y)));
+    for slot in 0..COLORS.len() {
+        for body in 0..scene.0.bodies.len() {
+            commands.spawn((BodyPart { slot, body }, Transform::default(), Visibility::Hidden));
+        }
+    }
+}
+
+/// Gives the camera its (cheap) render settings and every body part its capsule.
+fn dress(
     mut commands: Commands,
     scene: Res<ViewerScene>,
+    camera: Query<Entity, With<Camera3d>>,
+    parts: Query<(Entity, &BodyPart)>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<FlatMaterial>>,
 ) {
@@ -94,12 +118,9 @@ fn setup(
     // (llvmpipe), where every covered pixel and every pass over the window counts. The ground
     // uses the flat material because bevy's standard one there cost more than everything else
     // together (docs/notebook/2026-11-27-viewer-frame-rate.md).
-    commands.spawn((
-        Camera3d::default(),
-        Msaa::Off,
-        bevy::core_pipeline::tonemapping::Tonemapping::None,
-        Transform::from_xyz(0.0, 1.2, 4.5).looking_at(Vec3::new(0.0, 0.9, 0.0), Vec3::Y),
-    ));
+    for cam in &camera {
+        commands.entity(cam).insert((Msaa::Off, bevy::core_pipeline::tonemapping::Tonemapping::None));
+    }
     commands.spawn((
         Mesh3d(meshes.add(Plane3d::new(Vec3::Y, Vec2::new(GROUND_HALF_WIDTH, GROUND_HALF_DEPTH)))),
         // Lines a metre apart, 4 m either side of the hoppers: enough for motion to read.
@@ -109,25 +130,22 @@ fn setup(
         })),
         Transform::from_xyz(0.0, 0.0, -GROUND_HALF_DEPTH + 10.0),
     ));
-    for (slot, color) in COLORS.into_iter().enumerate() {
-        let material = materials.add(FlatMaterial::plain(color));
-        for (body, spec) in scene.0.bodies.iter().enumerate() {
-            // The capsule's axis, in the body's own frame, from its end points.
-            let c = [(spec.from[0] + spec.to[0]) / 2.0, (spec.from[1] + spec.to[1]) / 2.0];
-            let a = to_bevy([spec.from[0] - c[0], 0.0, spec.from[1] - c[1]]);
-            let b = to_bevy([spec.to[0] - c[0], 0.0, spec.to[1] - c[1]]);
-            let axis = b - a;
-            let mesh = meshes.add(Capsule3d::new(spec.radius, axis.length()));
-            commands
-                .spawn((BodyPart { slot, body }, Transform::default(), Visibility::Hidden))
-                .with_children(|parent| {
-                    parent.spawn((
-                        Mesh3d(mesh),
-                        MeshMaterial3d(material.clone()),
-                        Transform::from_rotation(Quat::from_rotation_arc(Vec3::Y, axis.normalize())),
-                    ));
-                });
-        }
+    let colors: Vec<Handle<FlatMaterial>> = COLORS.into_iter().map(|c| materials.add(FlatMaterial::plain(c))).collect();
+    for (entity, part) in &parts {
+        let spec = &scene.0.bodies[part.body];
+        // The capsule's axis, in the body's own frame, from its end points.
+        let c = [(spec.from[0] + spec.to[0]) / 2.0, (spec.from[1] + spec.to[1]) / 2.0];
+        let a = to_bevy([spec.from[0] - c[0], 0.0, spec.from[1] - c[1]]);
+        let b = to_bevy([spec.to[0] - c[0], 0.0, spec.to[1] - c[1]]);
+        let axis = b - a;
+        let mesh = meshes.add(Capsule3d::new(spec.radius, axis.length()));
+        commands.entity(entity).with_children(|parent| {
+            parent.spawn((
+                Mesh3d(mesh),
+                MeshMaterial3d(colors[part.slot].clone()),
+                Transform::from_rotation(Quat::from_rotation_arc(Vec3::Y, axis.normalize())),
+            ));
+        });
     }
     spawn_hud(&mut commands);
 }
@@ -258,11 +276,7 @@ fn hud(
     let f = |v: Option<f32>| v.map(|x| format!("{:.0}%", 100.0 * x)).unwrap_or_else(|| "-".into());
     // Rounded to 5 so that the text changes rarely.
     let fps = (diagnostics.get(&FrameTimeDiagnosticsPlugin::FPS).and_then(|d| d.smoothed()).unwrap_or(0.0) / 5.0).round() * 5.0;
-    let state = match (session.mode, &session.current) {
-        (Mode::WatchPolicy, _) => format!("watching the policy: {} clean backflips in this episode", t.policy_flips),
-        (Mode::Label, None) => "no query waiting: showing the current policy".to_string(),
-        (Mode::Label, Some(_)) => "which clip is the better backflip?".to_string(),
-    };
+    let state = session.state_line();
     let playback = if session.playback.paused { "paused".to_string() } else { format!("x{}", session.playback.speed) };
     if let Ok(mut text) = texts.single_mut() {
         let new = format!(
@@ -270,7 +284,7 @@ fn hud(
             t.comparisons.max(session.answered),
             t.budget,
             session.waiting(),
-            f(t.reward_val_accuracy),
+            session.accuracy_text(),
             t.iteration,
             t.env_steps,
             f(t.success_rate),
@@ -308,7 +322,8 @@ fn hud(
     }
 }
 
-/// Drawing, for the window (the logic is in `ViewerLogicPlugin`).
+/// Drawing, for the window: meshes, ground, HUD and trails (the logic is in
+/// `ViewerLogicPlugin`, the poses and camera in `ViewerPosePlugin`).
 pub struct ViewerDrawPlugin;
 
 impl Plugin for ViewerDrawPlugin {
@@ -316,7 +331,7 @@ impl Plugin for ViewerDrawPlugin {
         embedded_asset!(app, "flat.wgsl");
         app.add_plugins((FrameTimeDiagnosticsPlugin::default(), MaterialPlugin::<FlatMaterial>::default()))
             .insert_resource(ClearColor(Color::srgb(0.62, 0.72, 0.82)))
-            .add_systems(Startup, setup)
-            .add_systems(Update, (update_bodies, follow, trails, hud).chain().after(super::input::poll));
+            .add_systems(Startup, dress.after(spawn_camera_and_parts))
+            .add_systems(Update, (trails, hud).chain().after(follow));
     }
 }

@@ -12,7 +12,7 @@ use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy::window::WindowResolution;
 
-pub use draw::{ViewerDrawPlugin, ViewerScene};
+pub use draw::{BodyPart, ViewerDrawPlugin, ViewerPosePlugin, ViewerScene};
 pub use input::{ViewerLogicPlugin, key_action};
 pub use session::{LabelSession, Mode, ViewerAction};
 
@@ -47,7 +47,7 @@ pub fn run_window(scene: Scene, link: ViewerLink, options: WindowOptions) {
             }),
             ..default()
         }))
-        .add_plugins((ViewerLogicPlugin, ViewerDrawPlugin))
+        .add_plugins((ViewerLogicPlugin, ViewerPosePlugin, ViewerDrawPlugin))
         .insert_resource(session)
         .insert_resource(ViewerScene(scene))
         .insert_resource(options)

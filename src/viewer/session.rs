@@ -8,7 +8,7 @@ use bevy::prelude::*;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::clip::Clip;
-use crate::prefs::person::{TrainingStatus, ViewerQuery};
+use crate::prefs::person::{MIN_VAL_PAIRS, TrainingPhase, TrainingStatus, ViewerQuery};
 use crate::prefs::Answer;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,7 +85,12 @@ impl LabelSession {
             self.queue.push_back(q);
         }
         if let Some(rx) = &self.status {
-            while let Ok(s) = rx.try_recv() {
+            while let Ok(mut s) = rx.try_recv() {
+                // A status without an episode keeps the last one: the policy stays in view.
+                if s.policy_episode.is_none() {
+                    s.policy_episode = self.training.policy_episode.take();
+                    s.policy_flips = self.training.policy_flips;
+                }
                 self.training = s;
             }
         }
@@ -95,6 +100,39 @@ impl LabelSession {
             q.shown = Instant::now();
             self.current = Some(q);
             self.playback.time = 0.0;
+        }
+    }
+
+    /// What the window says of the state of things, on the HUD's second line.
+    pub fn state_line(&self) -> String {
+        let t = &self.training;
+        let training = match t.phase {
+            TrainingPhase::Starting => "training starts once the first comparisons are answered".to_string(),
+            TrainingPhase::Training => "training".to_string(),
+            TrainingPhase::WaitingForAnswers { needed } => {
+                format!("training waits for your answers: {} more before it goes on", needed.saturating_sub(t.comparisons))
+            }
+            TrainingPhase::Ended { finished: true } => "training has ended: answers now are only stored; Esc closes".to_string(),
+            TrainingPhase::Ended { finished: false } => "training is not running: answers are stored for when it resumes".to_string(),
+        };
+        let view = match (self.mode, &self.current) {
+            (Mode::WatchPolicy, _) => format!("watching the policy: {} clean backflips in this episode", t.policy_flips),
+            (Mode::Label, None) if t.policy_episode.is_some() => "no query waiting: showing the current policy".to_string(),
+            (Mode::Label, None) => "no query waiting".to_string(),
+            (Mode::Label, Some(_)) => "which clip is the better backflip?".to_string(),
+        };
+        format!("{view} | {training}")
+    }
+
+    /// The reward model's held-out accuracy, or why there is none worth showing.
+    pub fn accuracy_text(&self) -> String {
+        let t = &self.training;
+        match t.reward_val_accuracy {
+            Some(a) if a.is_finite() && t.reward_val_pairs >= MIN_VAL_PAIRS => {
+                format!("{:.0}% of {} held out", 100.0 * a, t.reward_val_pairs)
+            }
+            Some(_) => format!("- (only {} held-out comparisons)", t.reward_val_pairs),
+            None => "-".to_string(),
         }
     }
 
