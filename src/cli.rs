@@ -60,6 +60,15 @@ pub enum Command {
     Label {
         /// The run folder (one trained with --labeler).
         run: PathBuf,
+        /// The name your answers are recorded under (default: your login name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Who labelled a run, and how: answers, seconds per answer, equal and can't-tell shares,
+    /// undos, and agreement with the scripted judge on the same pairs.
+    Labelers {
+        /// The run folder.
+        run: PathBuf,
     },
     /// Watch a run's latest policy, or one of its saved clips, in the viewer.
     View {
@@ -124,6 +133,9 @@ pub struct TrainArgs {
     /// healthy), as the standard benchmark does. Evaluation still plays whole episodes.
     #[arg(long)]
     pub terminate_when_unhealthy: bool,
+    /// With --labeler human: the name your answers are recorded under (default: your login).
+    #[arg(long)]
+    pub name: Option<String>,
 }
 
 #[derive(clap::Args)]

@@ -51,7 +51,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("exported {} episodes to {}", clips.len(), out.display());
             }
         }
-        Command::Label { run } => label(run)?,
+        Command::Label { run, name } => label(run, &name.unwrap_or_else(crate::prefs::answer::default_labeler_name))?,
+        Command::Labelers { run } => {
+            let (dir, config) = RunDir::open(&run)?;
+            let reports = crate::prefs::report::labelers(&dir.store_path(), &dir.clips(), &config.scene)?;
+            print!("{}", crate::prefs::report::table(&reports));
+        }
         Command::Compare { runs, plot } => {
             let summaries = runs.iter().map(|r| crate::compare::summarize(r)).collect::<anyhow::Result<Vec<_>>>()?;
             print!("{}", crate::compare::table(&summaries));
@@ -140,7 +145,7 @@ fn view(run: PathBuf, clip: Option<String>, screenshot: Option<Vec<String>>, exi
             (clips.into_iter().next().context("no episode")?, report.summary.backflips_per_episode.unwrap_or(0.0) as usize)
         }
     };
-    let (link, trainer) = crate::prefs::person::link();
+    let (link, trainer) = crate::prefs::person::link("");
     let mut status = crate::train::run_status(&dir, &config)?;
     status.policy_episode = Some(Arc::new(episode));
     status.policy_flips = flips;
@@ -157,9 +162,9 @@ fn view(_: PathBuf, _: Option<String>, _: Option<Vec<String>>, _: Option<f32>, _
 }
 
 #[cfg(feature = "viewer")]
-fn label(run: PathBuf) -> anyhow::Result<()> {
+fn label(run: PathBuf, name: &str) -> anyhow::Result<()> {
     let (_, config) = RunDir::open(&run)?;
-    let (link, trainer) = crate::prefs::person::link();
+    let (link, trainer) = crate::prefs::person::link(name);
     let worker = std::thread::spawn(move || crate::train::label(run, trainer));
     crate::viewer::run_window(config.scene, link, window_options(None, None, false)?);
     crate::stop::request_stop();
@@ -169,7 +174,7 @@ fn label(run: PathBuf) -> anyhow::Result<()> {
 }
 
 #[cfg(not(feature = "viewer"))]
-fn label(_: PathBuf) -> anyhow::Result<()> {
+fn label(_: PathBuf, _: &str) -> anyhow::Result<()> {
     anyhow::bail!(NO_VIEWER)
 }
 
@@ -178,9 +183,10 @@ fn label(_: PathBuf) -> anyhow::Result<()> {
 #[cfg(feature = "viewer")]
 fn train_with_window(
     scene: Scene,
+    name: &str,
     job: impl FnOnce(crate::train::TrainOptions) -> anyhow::Result<RunDir> + Send + 'static,
 ) -> anyhow::Result<RunDir> {
-    let (link, trainer) = crate::prefs::person::link();
+    let (link, trainer) = crate::prefs::person::link(name);
     let opts = crate::train::TrainOptions { progress: true, human: Some(trainer) };
     let worker = std::thread::spawn(move || job(opts));
     crate::viewer::run_window(scene, link, window_options(None, None, false)?);
@@ -191,6 +197,7 @@ fn train_with_window(
 #[cfg(not(feature = "viewer"))]
 fn train_with_window(
     _: Scene,
+    _: &str,
     _: impl FnOnce(crate::train::TrainOptions) -> anyhow::Result<RunDir> + Send + 'static,
 ) -> anyhow::Result<RunDir> {
     anyhow::bail!(NO_VIEWER)
@@ -199,13 +206,14 @@ fn train_with_window(
 fn train(args: TrainArgs) -> anyhow::Result<()> {
     crate::stop::install_ctrlc();
     let human = args.labeler == Some(LabelerKind::Human);
+    let name = args.name.clone().unwrap_or_else(crate::prefs::answer::default_labeler_name);
     let opts = crate::train::TrainOptions { progress: true, human: None };
     let run = if let Some(path) = args.resume {
         let start = Start::Resume { steps: args.run.steps };
         if human {
             let (_, config) = RunDir::open(&path)?;
             anyhow::ensure!(config.prefs.is_some(), "{}: this run does not learn from preferences", path.display());
-            train_with_window(config.scene, move |opts| crate::train::train(path, start, opts))?
+            train_with_window(config.scene, &name, move |opts| crate::train::train(path, start, opts))?
         } else {
             crate::train::train(path, start, opts)?
         }
@@ -220,7 +228,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         let out = args.out.unwrap_or_else(|| settings::default_run_folder(&config.scene.name, &label, args.seed));
         if human {
             let scene = config.scene.clone();
-            train_with_window(scene, move |opts| crate::train::train(out, Start::New(config), opts))?
+            train_with_window(scene, &name, move |opts| crate::train::train(out, Start::New(config), opts))?
         } else {
             crate::train::train(out, Start::New(config), opts)?
         }

@@ -68,9 +68,9 @@ fn the_store_appends_withdraws_and_survives_corrupt_lines() {
     {
         let (mut store, corrupt) = ComparisonStore::open(&path).unwrap();
         assert!(corrupt.is_empty() && store.is_empty());
-        store.record("a", "b", Answer::Left, Who::Human, 900).unwrap();
-        store.record("c", "d", Answer::Equal, Who::Human, 1200).unwrap();
-        store.record("e", "f", Answer::Right, Who::Human, 300).unwrap();
+        store.record("a", "b", Answer::Left, Who::person("ada"), 900).unwrap();
+        store.record("c", "d", Answer::Equal, Who::person("ada"), 1200).unwrap();
+        store.record("e", "f", Answer::Right, Who::person("ada"), 300).unwrap();
         assert_eq!(store.withdraw_last().unwrap().unwrap().left, "e");
     }
     let before = std::fs::read(&path).unwrap();
@@ -82,7 +82,7 @@ fn the_store_appends_withdraws_and_survives_corrupt_lines() {
     let (mut store, corrupt) = ComparisonStore::open(&path).unwrap();
     assert_eq!(corrupt.iter().map(|c| c.line).collect::<Vec<_>>(), vec![5, 6]);
     assert_eq!(store.comparisons().iter().map(|c| c.left.as_str()).collect::<Vec<_>>(), vec!["a", "c"]);
-    let c = store.record("g", "h", Answer::CantTell, Who::Human, 10).unwrap();
+    let c = store.record("g", "h", Answer::CantTell, Who::person("ada"), 10).unwrap();
     assert_eq!(c.id, 3, "ids continue after the withdrawn one");
     let after = std::fs::read(&path).unwrap();
     assert_eq!(&after[..damaged.len()], &damaged[..], "nothing already saved is rewritten");
@@ -153,7 +153,7 @@ impl Labeler for SlowLabeler {
         }
     }
     fn who(&self) -> Who {
-        Who::Human
+        Who::person("slow")
     }
 }
 
@@ -242,4 +242,15 @@ fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
     let uniform: f32 = select_pairs(Some(&snap), &clips, 10, 10, QueryMode::Uniform, &mut rng).into_iter().map(variance).sum();
     assert!(active >= uniform, "disagreement {active} < uniform {uniform}");
+}
+
+/// Answers stored before labelers had names still read, as an unnamed person.
+#[test]
+fn answers_from_before_names_read_as_a_person() {
+    let line = r#"{"type":"comparison","id":0,"left":"a","right":"b","answer":"left","labeler":{"who":"human"},"time_ms":1,"response_ms":2}"#;
+    let (lines, corrupt) = ComparisonStore::parse_lines(line.as_bytes());
+    assert!(corrupt.is_empty());
+    let (_, in_force) = ComparisonStore::in_force(&lines);
+    assert_eq!(in_force[0].labeler, Who::person(""));
+    assert_eq!(in_force[0].labeler.label(), "person");
 }

@@ -113,3 +113,39 @@ fn oracle_runs_of_one_seed_are_identical_and_another_seed_differs() {
     assert_ne!(answers, answers_without_clock(&runs[2]));
     assert_ne!(metrics, metrics_without_clock(&runs[2]));
 }
+
+/// `backflip labelers RUN`: per labeler, answers, seconds, equal and can't-tell shares, undos
+/// and agreement with the judge, for a run answered by the scripted teacher and a person.
+#[test]
+fn the_labeler_report_covers_the_teacher_and_a_person() {
+    use backflip::prefs::{Answer, ComparisonStore, Who};
+    let run = tmp("labelers");
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
+        .args(["train", "--labeler", "oracle", "--teacher", "rational", "--comparisons", "16", "--steps", "8192", "--out"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // A person answers three pairs of the same clips (the teacher's answer, the other, equal)
+    // and takes the last back.
+    let (mut store, _) = ComparisonStore::open(&run.join("comparisons.jsonl")).unwrap();
+    let teacher: Vec<_> = store.comparisons().to_vec();
+    let strict: Vec<_> = teacher.iter().filter(|c| c.answer != Answer::Equal).take(2).collect();
+    assert_eq!(strict.len(), 2, "the rational teacher gave strict answers");
+    let flip = |a: Answer| if a == Answer::Left { Answer::Right } else { Answer::Left };
+    store.record(&strict[0].left, &strict[0].right, strict[0].answer, Who::person("ada"), 2000).unwrap();
+    store.record(&strict[1].left, &strict[1].right, flip(strict[1].answer), Who::person("ada"), 4000).unwrap();
+    let last = store.record(&strict[1].left, &strict[1].right, Answer::Equal, Who::person("ada"), 9000).unwrap();
+    store.withdraw(last.id).unwrap();
+    drop(store);
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip")).arg("labelers").arg(&run).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = |name: &str| table.lines().find(|l| l.starts_with(&format!("| {name} |"))).unwrap_or_else(|| panic!("{name} in\n{table}")).to_string();
+    let ada: Vec<String> = row("ada").split('|').map(|c| c.trim().to_string()).collect();
+    // answers, median seconds, equal, can't tell, undos, agreement
+    assert_eq!(&ada[2..8], ["2", "3.0", "0%", "0%", "1", "50% of 2"], "{table}");
+    let teacher_row: Vec<String> = row("scripted teacher (rational)").split('|').map(|c| c.trim().to_string()).collect();
+    assert_eq!(teacher_row[2], teacher.len().to_string());
+    assert!(teacher_row[7].starts_with("100% of"), "the rational teacher agrees with the judge: {table}");
+}

@@ -47,7 +47,7 @@ fn keys_and_buttons_answer_into_the_store_and_undo_withdraws() {
     let dir = std::env::temp_dir().join(format!("backflip-viewer-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let scene = Scene::builtin("hopper-backflip").unwrap();
-    let (viewer, trainer) = link();
+    let (viewer, trainer) = link("ada");
     let setup = StageSetup {
         clips: ClipDir::new(dir.join("clips")),
         store: dir.join("comparisons.jsonl"),
@@ -98,14 +98,14 @@ fn keys_and_buttons_answer_into_the_store_and_undo_withdraws() {
     let answers: Vec<Answer> = store.comparisons().iter().map(|c| c.answer).collect();
     assert_eq!(answers, vec![Answer::Left, Answer::Right, Answer::Equal]);
     assert_eq!(store.comparisons()[0].left, first);
-    assert!(store.comparisons().iter().all(|c| c.labeler == Who::Human));
+    assert!(store.comparisons().iter().all(|c| c.labeler == Who::person("ada")));
     let text = std::fs::read_to_string(dir.join("comparisons.jsonl")).unwrap();
     assert!(text.lines().last().unwrap().contains("withdrawal"), "undo appends, deletes nothing");
 }
 
 #[test]
 fn an_empty_queue_shows_the_policy_and_p_toggles_watching() {
-    let (viewer, trainer) = link();
+    let (viewer, trainer) = link("ada");
     let clip = rollout::record(Arc::new(Scene::builtin("hopper-backflip").unwrap()), FixedPolicy::Zero, 188, 1).unwrap().remove(0);
     trainer.status.send(TrainingStatus { policy_episode: Some(Arc::new(clip)), policy_flips: 0, ..Default::default() }).unwrap();
     let mut app = app(LabelSession::new(viewer.queries, viewer.withdraw, viewer.status));
@@ -124,7 +124,7 @@ fn an_empty_queue_shows_the_policy_and_p_toggles_watching() {
 
 #[test]
 fn pause_speed_and_restart() {
-    let (viewer, _trainer) = link();
+    let (viewer, _trainer) = link("ada");
     let mut app = app(LabelSession::new(viewer.queries, viewer.withdraw, viewer.status));
     app.update();
     app.world_mut().resource_mut::<LabelSession>().playback.time = 0.5;
@@ -159,7 +159,7 @@ fn pause_speed_and_restart() {
 #[test]
 fn the_policy_view_draws_the_policy_in_the_camera_s_view() {
     use backflip::viewer::{BodyPart, ViewerPosePlugin, ViewerScene};
-    let (viewer, trainer) = link();
+    let (viewer, trainer) = link("ada");
     let scene = Scene::builtin("hopper-backflip").unwrap();
     // A whole episode of random torques: it falls and moves about.
     let clip = rollout::record(Arc::new(scene.clone()), FixedPolicy::Random, 1000, 4).unwrap();
@@ -207,7 +207,7 @@ fn the_policy_view_draws_the_policy_in_the_camera_s_view() {
 #[test]
 fn the_hud_tells_the_truth_about_training() {
     use backflip::prefs::person::TrainingPhase;
-    let (viewer, trainer) = link();
+    let (viewer, trainer) = link("ada");
     let mut app = app(LabelSession::new(viewer.queries, viewer.withdraw, viewer.status));
     let mut say = |status: TrainingStatus| {
         trainer.status.send(status).unwrap();

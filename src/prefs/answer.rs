@@ -20,8 +20,33 @@ pub enum Answer {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "snake_case", tag = "who")]
 pub enum Who {
-    Human,
+    /// A person, by the name they label under (empty in stores older than names).
+    Human {
+        #[serde(default)]
+        name: String,
+    },
     Teacher(TeacherConfig),
+}
+
+impl Who {
+    /// A person labelling under `name`.
+    pub fn person(name: &str) -> Who {
+        Who::Human { name: name.to_owned() }
+    }
+
+    /// How reports name this labeler.
+    pub fn label(&self) -> String {
+        match self {
+            Who::Human { name } if name.is_empty() => "person".to_string(),
+            Who::Human { name } => name.clone(),
+            Who::Teacher(t) => format!("scripted teacher ({:?})", t.kind).to_lowercase(),
+        }
+    }
+}
+
+/// The name a person labels under unless they give one: the login name, or "person".
+pub fn default_labeler_name() -> String {
+    std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "person".to_string())
 }
 
 /// Who answers queries: a scripted teacher (teacher.rs) or a person (person.rs). `answer` may

@@ -14,6 +14,7 @@
 pub mod answer;
 pub mod driver;
 pub mod person;
+pub mod report;
 pub mod schedule;
 pub mod stages;
 pub mod store;

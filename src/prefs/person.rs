@@ -21,6 +21,8 @@ pub struct ViewerQuery {
 /// person. Runs on the pipeline's labeler thread, never on the window's.
 pub struct HumanLabeler {
     pub queries: Sender<ViewerQuery>,
+    /// The name answers are recorded under.
+    pub name: String,
 }
 
 impl Labeler for HumanLabeler {
@@ -33,7 +35,7 @@ impl Labeler for HumanLabeler {
     }
 
     fn who(&self) -> Who {
-        Who::Human
+        Who::person(&self.name)
     }
 }
 
@@ -86,13 +88,13 @@ pub struct TrainerLink {
     pub status: Sender<TrainingStatus>,
 }
 
-/// Both ends, connected.
-pub fn link() -> (ViewerLink, TrainerLink) {
+/// Both ends, connected; answers are recorded under `name`.
+pub fn link(name: &str) -> (ViewerLink, TrainerLink) {
     let (q_tx, q_rx) = crossbeam_channel::unbounded();
     let (w_tx, w_rx) = crossbeam_channel::unbounded();
     let (s_tx, s_rx) = crossbeam_channel::unbounded();
     (
         ViewerLink { queries: q_rx, withdraw: Some(w_tx), status: Some(s_rx) },
-        TrainerLink { labeler: HumanLabeler { queries: q_tx }, withdraw: w_rx, status: s_tx },
+        TrainerLink { labeler: HumanLabeler { queries: q_tx, name: name.to_owned() }, withdraw: w_rx, status: s_tx },
     )
 }

@@ -24,7 +24,6 @@ use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, sele
 pub struct Query {
     pub left: Arc<Clip>,
     pub right: Arc<Clip>,
-    pub asked: Instant,
 }
 
 enum SelectorMsg {
@@ -181,7 +180,7 @@ fn selector(
             let (left, right) = (pool[a].0.clone(), pool[b].0.clone());
             // A clip is saved before it is ever asked about.
             let saved = [&left, &right].iter().all(|c| clips.contains(&c.id) || clips.save(c).is_ok());
-            if !saved || queries.send(Query { left, right, asked: Instant::now() }).is_err() {
+            if !saved || queries.send(Query { left, right }).is_err() {
                 return;
             }
             want -= 1;
@@ -199,8 +198,11 @@ fn selector(
 
 fn labeler_loop(mut labeler: Box<dyn Labeler>, queries: Receiver<Query>, answers: Sender<(Query, Answer, u64)>) {
     while let Ok(q) = queries.recv() {
+        // The labeler's own time: from being handed the query to its answer (a query may wait
+        // in the channel while the one before it is answered).
+        let handed = Instant::now();
         let Some(answer) = labeler.answer(&q.left, &q.right) else { return };
-        let ms = q.asked.elapsed().as_millis() as u64;
+        let ms = handed.elapsed().as_millis() as u64;
         if answers.send((q, answer, ms)).is_err() {
             return;
         }

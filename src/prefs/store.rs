@@ -61,26 +61,10 @@ impl ComparisonStore {
             .create(true)
             .open(path)
             .with_context(|| format!("{}: cannot open the comparison store", path.display()))?;
-        let mut text = String::new();
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).with_context(|| format!("{}: cannot read", path.display()))?;
-        text.push_str(&String::from_utf8_lossy(&bytes));
-        let mut comparisons: Vec<Comparison> = Vec::new();
-        let mut corrupt = Vec::new();
-        let mut next_id = 0;
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            match serde_json::from_str::<StoreLine>(line) {
-                Ok(StoreLine::Comparison(c)) => {
-                    next_id = next_id.max(c.id + 1);
-                    comparisons.push(c);
-                }
-                Ok(StoreLine::Withdrawal { id, .. }) => comparisons.retain(|c| c.id != id),
-                Err(e) => corrupt.push(CorruptLine { line: i + 1, reason: e.to_string() }),
-            }
-        }
+        let (lines, corrupt) = ComparisonStore::parse_lines(&bytes);
+        let (next_id, comparisons) = ComparisonStore::in_force(&lines);
         // A crash mid-write can leave a last line without its newline: end it, so the next
         // answer starts on a line of its own (the torn line stays, reported as corrupt).
         if !bytes.is_empty() && bytes.last() != Some(&b'\n') {
@@ -89,6 +73,44 @@ impl ComparisonStore {
             file.sync_data()?;
         }
         Ok((ComparisonStore { path: path.to_owned(), file, comparisons, next_id }, corrupt))
+    }
+
+    /// Every line of a store's text that reads, and those that do not (with their numbers).
+    pub fn parse_lines(bytes: &[u8]) -> (Vec<StoreLine>, Vec<CorruptLine>) {
+        let text = String::from_utf8_lossy(bytes);
+        let (mut lines, mut corrupt) = (Vec::new(), Vec::new());
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str::<StoreLine>(line) {
+                Ok(l) => lines.push(l),
+                Err(e) => corrupt.push(CorruptLine { line: i + 1, reason: e.to_string() }),
+            }
+        }
+        (lines, corrupt)
+    }
+
+    /// Reads a store without opening it for writing (reports).
+    pub fn read_lines(path: &Path) -> anyhow::Result<(Vec<StoreLine>, Vec<CorruptLine>)> {
+        let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read the comparison store", path.display()))?;
+        Ok(ComparisonStore::parse_lines(&bytes))
+    }
+
+    /// The next free id and the answers in force (withdrawn ones removed), in order.
+    pub fn in_force(lines: &[StoreLine]) -> (u64, Vec<Comparison>) {
+        let mut comparisons: Vec<Comparison> = Vec::new();
+        let mut next_id = 0;
+        for line in lines {
+            match line {
+                StoreLine::Comparison(c) => {
+                    next_id = next_id.max(c.id + 1);
+                    comparisons.push(c.clone());
+                }
+                StoreLine::Withdrawal { id, .. } => comparisons.retain(|c| c.id != *id),
+            }
+        }
+        (next_id, comparisons)
     }
 
     pub fn path(&self) -> &Path {

@@ -1,0 +1,109 @@
+//! Who labelled a run, and how (`backflip labelers RUN`): per labeler, answers in force,
+//! median seconds per answer, shares of "equal" and "can't tell", undos, and agreement with
+//! the scripted judge (a rational teacher on the task's score) on the same pairs.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::answer::{Answer, Who};
+use super::store::{ComparisonStore, StoreLine};
+use crate::clip::ClipDir;
+use crate::scene::Scene;
+use crate::task::Task;
+
+#[derive(Serialize, Clone, Debug, PartialEq)]
+pub struct LabelerReport {
+    pub labeler: String,
+    /// Answers in force (withdrawn ones not counted).
+    pub answers: usize,
+    pub median_seconds: Option<f64>,
+    pub equal_share: f32,
+    pub cant_tell_share: f32,
+    /// Answers this labeler withdrew.
+    pub undos: usize,
+    /// Share of its strict answers (left or right) that the judge gives the same way, over
+    /// the pairs the judge does not score equal...
+    pub judge_agreement: Option<f32>,
+    /// ...and how many pairs that is.
+    pub judged: usize,
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    (n > 0).then(|| if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
+/// The report of every labeler in the store at `store`, in order of first answer. Clips
+/// missing from `clips` leave their pairs out of the agreement.
+pub fn labelers(store: &Path, clips: &ClipDir, scene: &Scene) -> anyhow::Result<Vec<LabelerReport>> {
+    let (lines, corrupt) = ComparisonStore::read_lines(store)?;
+    for c in &corrupt {
+        eprintln!("warning: {}:{}: skipped a corrupt line: {}", store.display(), c.line, c.reason);
+    }
+    let (_, in_force) = ComparisonStore::in_force(&lines);
+    let task = Task::for_scene(scene);
+    let score = |id: &str| clips.load(id).ok().map(|c| task.judge.score(&c.infos()));
+    let mut order: Vec<Who> = Vec::new();
+    for line in &lines {
+        if let StoreLine::Comparison(c) = line
+            && !order.contains(&c.labeler)
+        {
+            order.push(c.labeler.clone());
+        }
+    }
+    let mut reports = Vec::new();
+    for who in order {
+        let mine: Vec<_> = in_force.iter().filter(|c| c.labeler == who).collect();
+        let ids: Vec<u64> = lines.iter().filter_map(|l| if let StoreLine::Comparison(c) = l && c.labeler == who { Some(c.id) } else { None }).collect();
+        let undos = lines.iter().filter(|l| matches!(l, StoreLine::Withdrawal { id, .. } if ids.contains(id))).count();
+        let n = mine.len().max(1) as f32;
+        let (mut agree, mut judged) = (0usize, 0usize);
+        for c in &mine {
+            let strict = matches!(c.answer, Answer::Left | Answer::Right);
+            if let (true, Some(l), Some(r)) = (strict, score(&c.left), score(&c.right))
+                && l != r
+            {
+                judged += 1;
+                agree += usize::from((l > r) == (c.answer == Answer::Left));
+            }
+        }
+        reports.push(LabelerReport {
+            labeler: who.label(),
+            answers: mine.len(),
+            median_seconds: median(mine.iter().map(|c| c.response_ms as f64 / 1000.0).collect()),
+            equal_share: mine.iter().filter(|c| c.answer == Answer::Equal).count() as f32 / n,
+            cant_tell_share: mine.iter().filter(|c| c.answer == Answer::CantTell).count() as f32 / n,
+            undos,
+            judge_agreement: (judged > 0).then(|| agree as f32 / judged as f32),
+            judged,
+        });
+    }
+    Ok(reports)
+}
+
+/// A markdown table of the reports.
+pub fn table(reports: &[LabelerReport]) -> String {
+    let mut s = String::from(
+        "| labeler | answers | median s / answer | equal | can't tell | undos | agreement with the judge |\n|---|---|---|---|---|---|---|\n",
+    );
+    for r in reports {
+        let secs = r.median_seconds.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into());
+        let agree = r.judge_agreement.map(|a| format!("{:.0}% of {}", 100.0 * a, r.judged)).unwrap_or_else(|| "-".into());
+        s += &format!(
+            "| {} | {} | {} | {:.0}% | {:.0}% | {} | {} |\n",
+            r.labeler,
+            r.answers,
+            secs,
+            100.0 * r.equal_share,
+            100.0 * r.cant_tell_share,
+            r.undos,
+            agree
+        );
+    }
+    if reports.is_empty() {
+        s += "| (no answers yet) | | | | | | |\n";
+    }
+    s
+}
