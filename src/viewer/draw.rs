@@ -280,7 +280,7 @@ fn hud(
     let playback = if session.playback.paused { "paused".to_string() } else { format!("x{}", session.playback.speed) };
     if let Ok(mut text) = texts.single_mut() {
         let new = format!(
-            "comparisons {}/{}   waiting {}   reward model accuracy {}   PPO iteration {}   env steps {}   success {}   {:.0} fps\n{}   [{}]\nkeys: <- -> better   ^ equal   v can't tell   Backspace undo   Space pause   [ ] speed   R restart   P policy   Esc quit",
+            "comparisons {}/{}   waiting {}   reward model accuracy {}   PPO iteration {}   env steps {}   success {}   {:.0} fps\n{}   [{}]\n{}\nkeys: <- -> better   ^ equal   v can't tell   Backspace undo   Space pause   [ ] speed   R restart   P policy   Esc quit",
             t.comparisons.max(session.answered),
             t.budget,
             session.waiting(),
@@ -290,7 +290,8 @@ fn hud(
             f(t.success_rate),
             fps,
             state,
-            playback
+            playback,
+            session.you_line()
         );
         // Re-laying out text is costly: touch it only when it changes.
         if text.0 != new {

@@ -34,7 +34,7 @@ pub struct WindowOptions {
 
 /// Opens the window on this thread (it must be the main thread) and returns when it closes.
 pub fn run_window(scene: Scene, link: ViewerLink, options: WindowOptions) {
-    let mut session = LabelSession::new(link.queries, link.withdraw, link.status);
+    let mut session = LabelSession::new(link.queries, link.withdraw, link.status).with_judge(crate::task::Task::for_scene(&scene));
     if options.watch {
         session.mode = Mode::WatchPolicy;
     }

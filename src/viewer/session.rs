@@ -50,8 +50,9 @@ pub struct LabelSession {
     pub queue: std::collections::VecDeque<ViewerQuery>,
     /// Answers given in this window (after undos).
     pub answered: usize,
-    /// The last answers given, newest last, for undo.
-    history: Vec<(String, String)>,
+    /// The last answers given, newest last, for undo: their clip ids, and what each added to
+    /// `judged`.
+    history: Vec<((String, String), (usize, usize))>,
     pub playback: Playback,
     /// The last answer and the seconds its flash has left.
     pub flash: Option<(Answer, f32)>,
@@ -59,6 +60,12 @@ pub struct LabelSession {
     pub training: TrainingStatus,
     /// The window closed its side: the labeler thread is told by the dropped replies.
     pub closed: bool,
+    /// The judge, to tell the person how often they agree with it (see `you_line`).
+    judge: Option<crate::task::Task>,
+    /// Seconds each answer given here took, from the query appearing to the answer.
+    pub answer_seconds: Vec<f32>,
+    /// Strict answers on pairs the judge scores apart, and how many of those it agrees with.
+    pub judged: (usize, usize),
 }
 
 impl LabelSession {
@@ -76,7 +83,28 @@ impl LabelSession {
             mode: Mode::Label,
             training: TrainingStatus::default(),
             closed: false,
+            judge: None,
+            answer_seconds: Vec::new(),
+            judged: (0, 0),
         }
+    }
+
+    /// Tells the person how their answers compare with the task's judge.
+    pub fn with_judge(mut self, task: crate::task::Task) -> Self {
+        self.judge = Some(task);
+        self
+    }
+
+    /// The person's own figures: answers here, median seconds each, agreement with the judge.
+    pub fn you_line(&self) -> String {
+        let mut secs = self.answer_seconds.clone();
+        secs.sort_by(f32::total_cmp);
+        let median = secs.get(secs.len() / 2).map(|s| format!("{s:.1} s")).unwrap_or_else(|| "-".into());
+        let agree = match self.judged {
+            (0, _) => "-".to_string(),
+            (n, a) => format!("{:.0}% of {n}", 100.0 * a as f32 / n as f32),
+        };
+        format!("you: {} answers, median {median} each, agreement with the judge {agree}", self.answered)
     }
 
     /// Takes new queries and status without waiting; shows the next query if none is shown.
@@ -148,7 +176,16 @@ impl LabelSession {
                     return;
                 }
                 if let Some(q) = self.current.take() {
-                    self.history.push((q.left.id.clone(), q.right.id.clone()));
+                    self.answer_seconds.push(q.shown.elapsed().as_secs_f32());
+                    let mut judged = (0, 0);
+                    if let (Some(task), Answer::Left | Answer::Right) = (&self.judge, a) {
+                        let (l, r) = (task.judge.score(&q.left.infos()), task.judge.score(&q.right.infos()));
+                        if l != r {
+                            judged = (1, usize::from((l > r) == (a == Answer::Left)));
+                        }
+                    }
+                    self.judged = (self.judged.0 + judged.0, self.judged.1 + judged.1);
+                    self.history.push(((q.left.id.clone(), q.right.id.clone()), judged));
                     // The labeler thread may have gone (training ended): the answer is dropped.
                     let _ = q.reply.send(a);
                     self.answered += 1;
@@ -157,8 +194,10 @@ impl LabelSession {
                 }
             }
             ViewerAction::Undo => {
-                if let (Some(ids), Some(tx)) = (self.history.pop(), &self.withdraw) {
+                if let (Some((ids, judged)), Some(tx)) = (self.history.pop(), &self.withdraw) {
                     let _ = tx.send(ids);
+                    self.answer_seconds.pop();
+                    self.judged = (self.judged.0 - judged.0, self.judged.1 - judged.1);
                     self.answered = self.answered.saturating_sub(1);
                     self.flash = None;
                 }
