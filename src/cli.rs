@@ -58,11 +58,24 @@ pub enum Command {
     },
     /// Answer a run's waiting queries in the viewer, without training.
     Label {
-        /// The run folder (one trained with --labeler).
-        run: PathBuf,
+        /// The run folder (one trained with --labeler); or, with --store, none.
+        #[arg(required_unless_present = "store")]
+        run: Option<PathBuf>,
+        /// Label a run kept in PostgreSQL, from any machine: its URL...
+        #[arg(long, requires = "run_name", conflicts_with = "run")]
+        store: Option<String>,
+        /// ...and the run's name there (printed by the trainer).
+        #[arg(long = "run", value_name = "NAME")]
+        run_name: Option<String>,
         /// The name your answers are recorded under (default: your login name).
         #[arg(long)]
         name: Option<String>,
+        /// With --store: answer with the run's scripted teacher instead of in the window.
+        #[arg(long, requires = "store")]
+        scripted: bool,
+        /// With --scripted: seconds it waits before each answer, standing in for a person.
+        #[arg(long, requires = "scripted")]
+        answer_delay: Option<f64>,
     },
     /// Who labelled a run, and how: answers, seconds per answer, equal and can't-tell shares,
     /// undos, and agreement with the scripted judge on the same pairs.
@@ -180,6 +193,8 @@ pub enum LabelerKind {
     Oracle,
     /// You, in the desktop viewer.
     Human,
+    /// People at other desktops only (`backflip label --store URL --run NAME`); needs --store.
+    Remote,
 }
 
 #[derive(Subcommand)]

@@ -7,6 +7,7 @@ use anyhow::Context;
 
 use crate::cli::*;
 use crate::clip::ClipDir;
+use crate::prefs::pg::{PgLink, PgTarget};
 use crate::device::DeviceKind;
 use crate::experiment::{Arm, Experiment, ExperimentConfig};
 use crate::hopper_env::RewardKind;
@@ -51,10 +52,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("exported {} episodes to {}", clips.len(), out.display());
             }
         }
-        Command::Label { run, name } => label(run, &name.unwrap_or_else(crate::prefs::answer::default_labeler_name))?,
+        Command::Label { run, store, run_name, name, scripted, answer_delay } => {
+            let name = name.unwrap_or_else(crate::prefs::answer::default_labeler_name);
+            match (run, store, run_name) {
+                (Some(run), _, _) => label(run, &name)?,
+                (None, Some(url), Some(run)) => label_remote(PgTarget { url, run }, &name, scripted.then_some(answer_delay.unwrap_or(0.0)))?,
+                _ => anyhow::bail!("give a run folder, or --store URL --run NAME"),
+            }
+        }
         Command::Labelers { run } => {
             let (dir, config) = RunDir::open(&run)?;
-            let reports = crate::prefs::report::labelers(&dir.store_path(), &dir.clips(), &config.scene)?;
+            let source = match config.prefs.as_ref().and_then(|p| p.store.clone()) {
+                Some(target) => crate::prefs::report::Source::Postgres(target),
+                None => crate::prefs::report::Source::Folder { store: dir.store_path(), clips: dir.clips() },
+            };
+            let reports = crate::prefs::report::labelers(&source, &config.scene)?;
             print!("{}", crate::prefs::report::table(&reports));
         }
         Command::Compare { runs, plot } => {
@@ -178,6 +190,48 @@ fn label(_: PathBuf, _: &str) -> anyhow::Result<()> {
     anyhow::bail!(NO_VIEWER)
 }
 
+/// Labels a run kept in PostgreSQL, from any machine: in the window, or (`scripted`, with its
+/// delay in seconds) with the run's scripted teacher, until its training is over.
+fn label_remote(target: PgTarget, name: &str, scripted: Option<f64>) -> anyhow::Result<()> {
+    crate::stop::install_ctrlc();
+    let mut link = PgLink::connect(&target)?;
+    let text = link.run_config()?.with_context(|| format!("{}: no run named '{}' there", crate::prefs::pg::redact(&target.url), target.run))?;
+    let config: crate::run::RunConfig = serde_json::from_str(&text).with_context(|| format!("run '{}': malformed configuration in the store", target.run))?;
+    let pc = config.prefs.clone().with_context(|| format!("run '{}' does not learn from preferences", target.run))?;
+    if let Some(delay) = scripted {
+        crate::settings::check::within("--answer-delay", delay, 0.0, 3600.0, false)?;
+        let teacher = crate::prefs::Teacher::new(pc.teacher.clone(), config.seed ^ crate::sim::episode_seed(0, 0, name.len() as u64));
+        let labeler = crate::prefs::OracleLabeler {
+            teacher,
+            task: crate::task::Task::for_scene(&config.scene),
+            delay: std::time::Duration::from_secs_f64(delay),
+            name: name.to_owned(),
+        };
+        let given = crate::prefs::pg::serve(&target, Box::new(labeler), None)?;
+        println!("{given} answers given");
+        return Ok(());
+    }
+    label_remote_window(target, name, config)
+}
+
+#[cfg(feature = "viewer")]
+fn label_remote_window(target: PgTarget, name: &str, config: crate::run::RunConfig) -> anyhow::Result<()> {
+    let (link, trainer) = crate::prefs::person::link(name);
+    let budget = config.prefs.as_ref().map(|p| p.comparisons).unwrap_or(0);
+    let _ = trainer.status.send(crate::prefs::person::TrainingStatus { budget, ..Default::default() });
+    let worker = std::thread::spawn(move || crate::prefs::pg::serve(&target, Box::new(trainer.labeler), Some(trainer.withdraw)));
+    crate::viewer::run_window(config.scene, link, window_options(None, None, false)?);
+    crate::stop::request_stop();
+    let given = worker.join().map_err(|_| anyhow::anyhow!("the labelling thread panicked"))??;
+    println!("{given} answers given");
+    Ok(())
+}
+
+#[cfg(not(feature = "viewer"))]
+fn label_remote_window(_: PgTarget, _: &str, _: crate::run::RunConfig) -> anyhow::Result<()> {
+    anyhow::bail!(NO_VIEWER)
+}
+
 /// Runs training on a worker thread while the viewer owns the main thread; closing the window
 /// stops training cleanly (a checkpoint is saved).
 #[cfg(feature = "viewer")]
@@ -219,13 +273,23 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         }
     } else {
         let source = if args.labeler.is_some() { RewardSource::Learned } else { RewardSource::Known(args.reward) };
-        let config = settings::run_config(&args.run, &args.prefs, source, args.seed, args.terminate_when_unhealthy)?;
+        let mut config = settings::run_config(&args.run, &args.prefs, source, args.seed, args.terminate_when_unhealthy)?;
         let label = match args.labeler {
             Some(LabelerKind::Oracle) => "oracle".to_string(),
             Some(LabelerKind::Human) => "human".to_string(),
+            Some(LabelerKind::Remote) => "remote".to_string(),
             None => format!("{:?}", args.reward),
         };
+        if let Some(p) = config.prefs.as_mut() {
+            p.scripted_labeler = args.labeler == Some(LabelerKind::Oracle);
+            anyhow::ensure!(args.labeler != Some(LabelerKind::Remote) || p.store.is_some(), "--labeler remote needs --store postgres://...");
+        }
+        anyhow::ensure!(args.prefs.store.is_none() || config.prefs.is_some(), "--store is for runs that learn from preferences (--labeler)");
         let out = args.out.unwrap_or_else(|| settings::default_run_folder(&config.scene.name, &label, args.seed));
+        settings::name_store(&mut config, &out);
+        if let Some(t) = config.prefs.as_ref().and_then(|p| p.store.as_ref()) {
+            eprintln!("labelers join with: backflip label --store {} --run {}", crate::prefs::pg::redact(&t.url), t.run);
+        }
         if human {
             let scene = config.scene.clone();
             train_with_window(scene, &name, move |opts| crate::train::train(out, Start::New(config), opts))?

@@ -131,6 +131,10 @@ pub struct PrefArgs {
     /// the schedule wants the comparisons answered so far, then waits (default 500,000).
     #[arg(long)]
     pub pace_margin: Option<u64>,
+    /// Keep the answers and clips in PostgreSQL (a libpq URL, e.g. postgres://user@host/db),
+    /// where people at other desktops label too; default: the run folder.
+    #[arg(long)]
+    pub store: Option<String>,
 }
 
 /// The default number of env steps of a run.
@@ -193,6 +197,10 @@ impl PrefArgs {
         c.initial_clips = self.initial_clips.unwrap_or(c.initial_clips);
         c.answer_delay = self.answer_delay.unwrap_or(c.answer_delay);
         c.pace_margin = self.pace_margin.unwrap_or(c.pace_margin);
+        if let Some(url) = &self.store {
+            // The run's name there is set when the run folder is (`name_store`).
+            c.store = Some(crate::prefs::pg::PgTarget { url: url.clone(), run: String::new() });
+        }
         Ok(c)
     }
 }
@@ -232,6 +240,13 @@ pub fn run_config(run: &RunArgs, prefs: &PrefArgs, source: RewardSource, seed: u
     };
     config.validate()?;
     Ok(config)
+}
+
+/// A run kept in PostgreSQL is named there after its folder.
+pub fn name_store(config: &mut RunConfig, folder: &Path) {
+    if let Some(t) = config.prefs.as_mut().and_then(|p| p.store.as_mut()) {
+        t.run = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    }
 }
 
 /// The default folder of a new run: runs/SCENE-LABEL-sSEED-UNIXTIME.

@@ -14,6 +14,7 @@ use crate::hopper_env::{EnvReward, EnvSpec, HopperEnv, LearnedReward, RewardKind
 use crate::metrics::MetricsRow;
 use crate::ppo::Ppo;
 use crate::prefs::person::{TrainerLink, TrainingPhase, TrainingStatus};
+use crate::prefs::stages::Backend;
 use crate::prefs::{DriverSetup, Preferences};
 use crate::run::{RunConfig, RunDir};
 use crate::scene::TaskKind;
@@ -55,12 +56,19 @@ fn training_env(config: &RunConfig, iteration: u64, seed: u64, learned: &Learned
 /// The preference driver of a run that learns from them.
 fn preferences(config: &RunConfig, run: &RunDir, ppo: &Ppo, learned: &LearnedReward, rounds_used: u64, human: Option<TrainerLink>) -> anyhow::Result<Option<Preferences>> {
     let Some(pc) = &config.prefs else { return Ok(None) };
+    let backend = match &pc.store {
+        Some(target) => {
+            // Labelers elsewhere read the scene (and the teacher's settings) from there.
+            crate::prefs::pg::PgLink::connect(target)?.publish_run(&serde_json::to_string(config)?)?;
+            Backend::Postgres(target.clone())
+        }
+        None => Backend::Folder { store: run.store_path(), clips: run.clips() },
+    };
     let setup = DriverSetup {
         config: pc.clone(),
         scene: config.scene.clone(),
         seed: config.seed,
-        clips: run.clips(),
-        store: run.store_path(),
+        backend,
         learned: learned.clone(),
         rounds_used,
     };
@@ -154,8 +162,15 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
     run.save_checkpoint(&ppo)?;
     plot(&run, &history, config.scene.task);
     bar.finish();
+    let finished = ppo.iteration >= total_iterations;
     if let Some(s) = &mut status {
-        s.phase(TrainingPhase::Ended { finished: ppo.iteration >= total_iterations });
+        s.phase(TrainingPhase::Ended { finished });
+    }
+    // Labelers at other desktops stop once the queries left are answered.
+    if let Some(target) = config.prefs.as_ref().and_then(|p| p.store.as_ref())
+        && finished
+    {
+        crate::prefs::pg::PgLink::connect(target)?.mark_finished(true)?;
     }
     if stopped() {
         eprintln!("stopped at {} env steps; continue with --resume {}", ppo.global_step, run.path.display());

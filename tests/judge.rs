@@ -227,7 +227,7 @@ fn a_tumble_cost_makes_the_teacher_prefer_one_clean_flip_to_a_landed_tumble() {
     let task = Task::for_scene(&Scene::builtin("hopper-backflip").unwrap());
     let answer = |tumble_cost: f32| {
         let config = TeacherConfig { kind: TeacherKind::Rational, tumble_cost, ..Default::default() };
-        let mut teacher = OracleLabeler { teacher: Teacher::new(config, 0), task: task.clone(), delay: std::time::Duration::ZERO };
+        let mut teacher = OracleLabeler { teacher: Teacher::new(config, 0), task: task.clone(), delay: std::time::Duration::ZERO, name: String::new() };
         teacher.answer(&clip_of(&one), &clip_of(&tumble)).unwrap()
     };
     assert_eq!(answer(0.25), Answer::Left, "one clean flip over a landed tumble");

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use backflip::clip::Clip;
 use backflip::clip::ClipDir;
+use backflip::prefs::stages::Backend;
 use backflip::prefs::{Answer, ClipScore, ComparisonStore, Labeler, PrefConfig, StageSetup, Teacher, TeacherConfig, TeacherKind, TrainerEvent, Who, stages};
 use backflip::reward::{LabeledPair, RewardConfig, RewardEnsemble};
 use backflip::rollout::{self, FixedPolicy};
@@ -160,15 +161,14 @@ impl Labeler for SlowLabeler {
 fn stages(dir: &std::path::Path, delay: Option<Duration>) -> stages::Stages {
     let scene = Scene::builtin("hopper-backflip").unwrap();
     let setup = StageSetup {
-        clips: ClipDir::new(dir.join("clips")),
-        store: dir.join("comparisons.jsonl"),
+        backend: Backend::Folder { store: dir.join("comparisons.jsonl"), clips: ClipDir::new(dir.join("clips")) },
         config: PrefConfig { comparisons: 8, pretrain_epochs: 2, ..Default::default() },
         scene: scene.clone(),
         device: backflip::device::DeviceKind::Flex.device().unwrap(),
         seed: 0,
         withdraw: None,
     };
-    let s = stages::start(setup, Box::new(SlowLabeler { delay })).unwrap();
+    let s = stages::start(setup, Some(Box::new(SlowLabeler { delay }))).unwrap();
     let clips = rollout::record(Arc::new(scene), FixedPolicy::Random, 188 * 6, 1).unwrap();
     s.offer_clips(clips);
     s.want(2);

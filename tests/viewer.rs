@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use backflip::clip::ClipDir;
+use backflip::prefs::stages::Backend;
 use backflip::prefs::person::{TrainingStatus, link};
 use backflip::prefs::{Answer, ComparisonStore, PrefConfig, StageSetup, TrainerEvent, Who, stages};
 use backflip::rollout::{self, FixedPolicy};
@@ -49,15 +50,14 @@ fn keys_and_buttons_answer_into_the_store_and_undo_withdraws() {
     let scene = Scene::builtin("hopper-backflip").unwrap();
     let (viewer, trainer) = link("ada");
     let setup = StageSetup {
-        clips: ClipDir::new(dir.join("clips")),
-        store: dir.join("comparisons.jsonl"),
+        backend: Backend::Folder { store: dir.join("comparisons.jsonl"), clips: ClipDir::new(dir.join("clips")) },
         config: PrefConfig { comparisons: 100, pretrain_epochs: 1, ..Default::default() },
         scene: scene.clone(),
         device: backflip::device::DeviceKind::Flex.device().unwrap(),
         seed: 0,
         withdraw: Some(trainer.withdraw),
     };
-    let stages = stages::start(setup, Box::new(trainer.labeler)).unwrap();
+    let stages = stages::start(setup, Some(Box::new(trainer.labeler))).unwrap();
     stages.offer_clips(rollout::record(Arc::new(scene), FixedPolicy::Random, 188 * 12, 2).unwrap());
     stages.want(4);
 

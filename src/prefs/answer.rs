@@ -25,7 +25,13 @@ pub enum Who {
         #[serde(default)]
         name: String,
     },
-    Teacher(TeacherConfig),
+    /// A scripted teacher with these settings, under a name where several answer one run.
+    Teacher {
+        #[serde(flatten)]
+        config: TeacherConfig,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        name: String,
+    },
 }
 
 impl Who {
@@ -39,7 +45,8 @@ impl Who {
         match self {
             Who::Human { name } if name.is_empty() => "person".to_string(),
             Who::Human { name } => name.clone(),
-            Who::Teacher(t) => format!("scripted teacher ({:?})", t.kind).to_lowercase(),
+            Who::Teacher { config, name } if name.is_empty() => format!("scripted teacher ({:?})", config.kind).to_lowercase(),
+            Who::Teacher { config, name } => format!("{name} (scripted {:?})", config.kind).to_lowercase(),
         }
     }
 }

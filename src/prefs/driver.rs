@@ -2,7 +2,6 @@
 //! stages, and puts each new reward snapshot where the environments read it. With a scripted
 //! labeler it drives the stages in lockstep (stages.rs), so that a seed gives one run.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rand::{RngExt, SeedableRng};
@@ -10,11 +9,9 @@ use rand::{RngExt, SeedableRng};
 use super::answer::Labeler;
 use super::person::TrainerLink;
 use super::schedule::{InitialClips, PrefConfig};
-use super::stages::{StageSetup, Stages};
-use super::store::ComparisonStore;
+use super::stages::{Backend, StageSetup, Stages};
 use super::teacher::{OracleLabeler, Teacher};
 use super::trainer::TrainerEvent;
-use crate::clip::ClipDir;
 use crate::hopper_env::{HopperEnv, LearnedReward};
 use crate::ppo::{Ppo, PpoEnv};
 use crate::progress::Progress;
@@ -28,8 +25,8 @@ pub struct DriverSetup {
     pub config: PrefConfig,
     pub scene: Scene,
     pub seed: u64,
-    pub clips: ClipDir,
-    pub store: PathBuf,
+    /// Where the answers and clips are kept.
+    pub backend: Backend,
     /// Where the environments read the learned reward.
     pub learned: LearnedReward,
     /// Reward-training rounds the run has already trained on (a resumed run's count).
@@ -64,19 +61,21 @@ impl Preferences {
     /// Starts the stages with the scripted teacher, or with the person behind `human`.
     pub fn start(setup: DriverSetup, ppo: &Ppo, human: Option<TrainerLink>) -> anyhow::Result<Preferences> {
         let pc = setup.config;
-        let (labeler, withdraw): (Box<dyn Labeler>, _) = match human {
-            Some(h) => (Box::new(h.labeler), Some(h.withdraw)),
-            None => {
+        // The person in the window; or the scripted teacher; or, for a run in PostgreSQL
+        // labelled from other desktops only, no labeler here.
+        let (labeler, withdraw): (Option<Box<dyn Labeler>>, _) = match human {
+            Some(h) => (Some(Box::new(h.labeler)), Some(h.withdraw)),
+            None if pc.scripted_labeler => {
                 let teacher = Teacher::new(pc.teacher.clone(), setup.seed);
                 let delay = Duration::from_secs_f64(pc.answer_delay);
-                (Box::new(OracleLabeler { teacher, task: Task::for_scene(&setup.scene), delay }), None)
+                (Some(Box::new(OracleLabeler { teacher, task: Task::for_scene(&setup.scene), delay, name: String::new() })), None)
             }
+            None => (None, None),
         };
-        let answered = ComparisonStore::open(&setup.store)?.0.len();
+        let answered = setup.backend.answered()?;
         let stages = super::stages::start(
             StageSetup {
-                clips: setup.clips,
-                store: setup.store,
+                backend: setup.backend,
                 config: pc.clone(),
                 scene: setup.scene.clone(),
                 device: ppo.inference_device(),

@@ -14,6 +14,7 @@
 pub mod answer;
 pub mod driver;
 pub mod person;
+pub mod pg;
 pub mod report;
 pub mod schedule;
 pub mod stages;

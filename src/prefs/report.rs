@@ -2,13 +2,14 @@
 //! median seconds per answer, shares of "equal" and "can't tell", undos, and agreement with
 //! the scripted judge (a rational teacher on the task's score) on the same pairs.
 
-use std::path::Path;
+use std::path::PathBuf;
 
 use serde::Serialize;
 
 use super::answer::{Answer, Who};
 use super::store::{ComparisonStore, StoreLine};
-use crate::clip::ClipDir;
+use super::pg::{PgLink, PgTarget};
+use crate::clip::{Clip, ClipDir};
 use crate::scene::Scene;
 use crate::task::Task;
 
@@ -35,16 +36,33 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     (n > 0).then(|| if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
 }
 
-/// The report of every labeler in the store at `store`, in order of first answer. Clips
-/// missing from `clips` leave their pairs out of the agreement.
-pub fn labelers(store: &Path, clips: &ClipDir, scene: &Scene) -> anyhow::Result<Vec<LabelerReport>> {
-    let (lines, corrupt) = ComparisonStore::read_lines(store)?;
+/// Where a run's answers and clips are.
+pub enum Source {
+    Folder { store: PathBuf, clips: ClipDir },
+    Postgres(PgTarget),
+}
+
+/// The report of every labeler of a run, in order of first answer. Clips that cannot be read
+/// leave their pairs out of the agreement.
+pub fn labelers(source: &Source, scene: &Scene) -> anyhow::Result<Vec<LabelerReport>> {
+    let (lines, corrupt, mut load): (_, _, Box<dyn FnMut(&str) -> Option<Clip>>) = match source {
+        Source::Folder { store, clips } => {
+            let (lines, corrupt) = ComparisonStore::read_lines(store)?;
+            let clips = clips.clone();
+            (lines, corrupt, Box::new(move |id| clips.load(id).ok()))
+        }
+        Source::Postgres(target) => {
+            let mut link = PgLink::connect(target)?;
+            let (lines, corrupt) = link.lines_after(0)?;
+            (lines.into_iter().map(|(_, l)| l).collect(), corrupt, Box::new(move |id| link.load_clip(id).ok()))
+        }
+    };
     for c in &corrupt {
-        eprintln!("warning: {}:{}: skipped a corrupt line: {}", store.display(), c.line, c.reason);
+        eprintln!("warning: comparison store line {}: skipped: {}", c.line, c.reason);
     }
     let (_, in_force) = ComparisonStore::in_force(&lines);
     let task = Task::for_scene(scene);
-    let score = |id: &str| clips.load(id).ok().map(|c| task.judge.score(&c.infos()));
+    let mut score = |id: &str| load(id).map(|c| task.judge.score(&c.infos()));
     let mut order: Vec<Who> = Vec::new();
     for line in &lines {
         if let StoreLine::Comparison(c) = line

@@ -54,6 +54,17 @@ pub struct PrefConfig {
     /// The scripted teacher waits this many seconds before each answer, standing in for a
     /// person: the run is then paced by its answers instead of run in lockstep.
     pub answer_delay: f64,
+    /// Keep the answers and clips in PostgreSQL (`--store`), where labelers at other desktops
+    /// answer too; None: the run folder.
+    pub store: Option<super::pg::PgTarget>,
+    /// Without a person in a window here, the scripted teacher answers (false: only people at
+    /// other desktops do, `--labeler remote`).
+    #[serde(default = "yes")]
+    pub scripted_labeler: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_pace_margin() -> u64 {
@@ -84,6 +95,8 @@ impl Default for PrefConfig {
             round_pair_epochs_per_iteration: 32.0,
             pace_margin: 500_000,
             answer_delay: 0.0,
+            store: None,
+            scripted_labeler: true,
         }
     }
 }

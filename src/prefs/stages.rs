@@ -14,8 +14,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::answer::{Answer, Labeler, Who};
+use super::pg::{self, PgLink, PgTarget};
 use super::schedule::PrefConfig;
-use super::store::ComparisonStore;
+use super::store::{Comparison, ComparisonStore, StoreLine};
 use super::trainer::{Round, StoreChange, TrainerEvent, trainer};
 use crate::clip::{Clip, ClipDir};
 use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, select_pairs};
@@ -44,13 +45,53 @@ pub struct Stages {
     /// Withdraws the answer to the query with these clip ids (undo): the store appends a
     /// withdrawal. It may be sent before the answer reaches the store; it waits for it.
     pub withdraw: Sender<(String, String)>,
+    /// Dropped with the stages: tells the PostgreSQL watcher to stop.
+    _stop: Sender<()>,
+}
+
+/// Where a run's answers and clips are kept.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    /// The run folder: comparisons.jsonl (appended, fsynced) and clips/ID.clip.
+    Folder { store: PathBuf, clips: ClipDir },
+    /// PostgreSQL: labelers anywhere claim the queries posted there (src/prefs/pg.rs).
+    Postgres(PgTarget),
+}
+
+impl Backend {
+    /// Answers in force now.
+    pub fn answered(&self) -> anyhow::Result<usize> {
+        Ok(self.existing()?.len())
+    }
+
+    /// The answers in force now (for a resumed run), and, for PostgreSQL, the last line read.
+    fn existing_lines(&self) -> anyhow::Result<(Vec<StoreLine>, i64)> {
+        match self {
+            Backend::Folder { store, .. } => {
+                let (store, corrupt) = ComparisonStore::open(store)?;
+                for c in &corrupt {
+                    eprintln!("warning: {}:{}: skipped a corrupt line: {}", store.path().display(), c.line, c.reason);
+                }
+                Ok((store.comparisons().iter().cloned().map(StoreLine::Comparison).collect(), 0))
+            }
+            Backend::Postgres(target) => {
+                let (lines, corrupt) = PgLink::connect(target)?.lines_after(0)?;
+                for c in &corrupt {
+                    eprintln!("warning: {} run {}: line {}: skipped: {}", pg::redact(&target.url), target.run, c.line, c.reason);
+                }
+                let last = lines.last().map(|(s, _)| *s).unwrap_or(0);
+                Ok((lines.into_iter().map(|(_, l)| l).collect(), last))
+            }
+        }
+    }
+
+    fn existing(&self) -> anyhow::Result<Vec<Comparison>> {
+        Ok(ComparisonStore::in_force(&self.existing_lines()?.0).1)
+    }
 }
 
 pub struct StageSetup {
-    /// Where clips are saved before they are asked about...
-    pub clips: ClipDir,
-    /// ...and the comparison store.
-    pub store: PathBuf,
+    pub backend: Backend,
     pub config: PrefConfig,
     /// The scene the clips come from.
     pub scene: crate::scene::Scene,
@@ -61,48 +102,128 @@ pub struct StageSetup {
 }
 
 /// Starts the selector, labeler and trainer threads. Comparisons already in the store (a
-/// resumed run) are trained on first.
-pub fn start(setup: StageSetup, labeler: Box<dyn Labeler>) -> anyhow::Result<Stages> {
-    let clips = ClipDir::create(setup.clips.path.clone())?;
-    let (store, corrupt) = ComparisonStore::open(&setup.store)?;
-    for c in &corrupt {
-        eprintln!("warning: {}:{}: skipped a corrupt line: {}", store.path().display(), c.line, c.reason);
-    }
+/// resumed run) are trained on first. With PostgreSQL the labeler is optional: people at
+/// other desktops answer the posted queries (`backflip label --store`).
+pub fn start(setup: StageSetup, labeler: Option<Box<dyn Labeler>>) -> anyhow::Result<Stages> {
     let (to_selector, selector_rx) = unbounded::<SelectorMsg>();
     let (query_tx, query_rx) = bounded::<Query>(4);
-    let (answer_tx, answer_rx) = unbounded::<(Query, Answer, u64)>();
     let (event_tx, from_trainer) = unbounded::<TrainerEvent>();
     let (withdraw, own_withdraw_rx) = unbounded::<(String, String)>();
     let withdraw_rx = setup.withdraw.clone().unwrap_or(own_withdraw_rx);
+    let (change_tx, change_rx) = unbounded::<StoreChange>();
+    let (stop_tx, stop_rx) = bounded::<()>(0);
 
     let seed = setup.seed;
     let (steps, mode) = (setup.scene.clip_steps(), setup.config.queries);
     let (input, bodies) = (setup.config.reward.input, setup.scene.bodies.len());
-    let dir = clips.clone();
-    std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, dir, steps, mode, seed, input, bodies))?;
-    let who = labeler.who();
-    let lockstep = labeler.scripted();
-    std::thread::Builder::new().name("labeler".into()).spawn(move || labeler_loop(labeler, query_rx, answer_tx))?;
-    let input = setup.config.reward.input;
-    let bodies = setup.scene.bodies.len();
+    let (existing_lines, last_seq) = setup.backend.existing_lines()?;
+    let existing = ComparisonStore::in_force(&existing_lines).1;
+    let lockstep = labeler.as_ref().is_some_and(|l| l.scripted()) && matches!(setup.backend, Backend::Folder { .. });
+    let (save, load): (SaveClip, LoadClip) = match &setup.backend {
+        Backend::Folder { store, clips } => {
+            let clips = ClipDir::create(clips.path.clone())?;
+            let events = event_tx.clone();
+            let (answer_tx, answer_rx) = unbounded::<(Query, Answer, u64)>();
+            let Some(labeler) = labeler else {
+                anyhow::bail!("this run is labelled by a person: continue it with --labeler human (or keep it in PostgreSQL, --store)")
+            };
+            let who = labeler.who();
+            std::thread::Builder::new().name("labeler".into()).spawn(move || labeler_loop(labeler, query_rx, answer_tx))?;
+            let (store, _) = ComparisonStore::open(store)?;
+            std::thread::Builder::new()
+                .name("recorder".into())
+                .spawn(move || recorder(store, who, answer_rx, withdraw_rx, change_tx, events))?;
+            let (a, b) = (clips.clone(), clips);
+            (Box::new(move |c: &Clip| a.contains(&c.id) || a.save(c).is_ok()), Box::new(move |id: &str| Ok(b.load(id)?)))
+        }
+        Backend::Postgres(target) => {
+            let mut poster = PgLink::connect(target)?;
+            std::thread::Builder::new().name("poster".into()).spawn(move || {
+                while let Ok(q) = query_rx.recv() {
+                    if poster.post_query(&q.left.id, &q.right.id).is_err() {
+                        return;
+                    }
+                }
+            })?;
+            let watch = PgLink::connect(target)?;
+            let (events, ids) = (event_tx.clone(), existing.iter().map(|c| c.id).collect());
+            std::thread::Builder::new().name("watcher".into()).spawn(move || watcher(watch, last_seq, ids, change_tx, events, stop_rx))?;
+            if let Some(labeler) = labeler {
+                let (target, events) = (target.clone(), event_tx.clone());
+                std::thread::Builder::new().name("labeler".into()).spawn(move || {
+                    if let Err(e) = pg::serve(&target, labeler, Some(withdraw_rx)) {
+                        let _ = events.send(TrainerEvent::Error(format!("{e:#}")));
+                    }
+                })?;
+            }
+            let (mut a, mut b) = (PgLink::connect(target)?, PgLink::connect(target)?);
+            (Box::new(move |c: &Clip| a.save_clip(c).is_ok()), Box::new(move |id: &str| b.load_clip(id)))
+        }
+    };
+    std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, save, steps, mode, seed, input, bodies))?;
     let ensemble = RewardEnsemble::new(setup.config.reward.clone(), input.dim(&setup.scene), &setup.device, seed);
-    let existing = store.comparisons().to_vec();
     let (to_trainer, rounds) = unbounded::<Round>();
-    let (change_tx, change_rx) = unbounded::<StoreChange>();
-    let events = event_tx.clone();
-    std::thread::Builder::new()
-        .name("recorder".into())
-        .spawn(move || recorder(store, who, answer_rx, withdraw_rx, change_tx, events))?;
     std::thread::Builder::new().name("reward-trainer".into()).spawn(move || {
         // A panic in training becomes an error the main thread reports, never a silent wait.
         let events = event_tx.clone();
         let rounds = lockstep.then_some(rounds);
-        let run = std::panic::AssertUnwindSafe(|| trainer(existing, clips, ensemble, setup.config, bodies, seed, change_rx, event_tx, rounds));
+        let run = std::panic::AssertUnwindSafe(|| trainer(existing, load, ensemble, setup.config, bodies, seed, change_rx, event_tx, rounds));
         if std::panic::catch_unwind(run).is_err() {
             let _ = events.send(TrainerEvent::Error("the reward trainer panicked".into()));
         }
     })?;
-    Ok(Stages { to_selector, to_trainer, from_trainer, lockstep, withdraw })
+    Ok(Stages { to_selector, to_trainer, from_trainer, lockstep, withdraw, _stop: stop_tx })
+}
+
+/// Saves a clip before it is asked about (false: it could not be saved).
+type SaveClip = Box<dyn FnMut(&Clip) -> bool + Send>;
+/// Loads a clip the store refers to.
+pub(super) type LoadClip = Box<dyn FnMut(&str) -> anyhow::Result<Clip> + Send>;
+
+/// PostgreSQL: reads the answers and withdrawals as labelers write them, and tells the
+/// trainer and the driver, as the recorder does for the run folder. Stops when the stages do.
+fn watcher(
+    mut link: PgLink,
+    mut seq: i64,
+    mut in_force: std::collections::HashSet<u64>,
+    to_trainer: Sender<StoreChange>,
+    events: Sender<TrainerEvent>,
+    stop: Receiver<()>,
+) {
+    let mut run = || -> anyhow::Result<()> {
+        loop {
+            let (lines, corrupt) = link.lines_after(seq)?;
+            for c in corrupt {
+                eprintln!("warning: run {}: store line {}: skipped: {}", link.target.run, c.line, c.reason);
+                seq = seq.max(c.line as i64);
+            }
+            for (s, line) in lines {
+                seq = s;
+                match line {
+                    StoreLine::Comparison(c) => {
+                        let (left, right) = (Arc::new(link.load_clip(&c.left)?), Arc::new(link.load_clip(&c.right)?));
+                        in_force.insert(c.id);
+                        let _ = to_trainer.send(StoreChange::Added { id: c.id, answer: c.answer, left, right });
+                    }
+                    StoreLine::Withdrawal { id, .. } => {
+                        if in_force.remove(&id) {
+                            let _ = to_trainer.send(StoreChange::Withdrawn(id));
+                        }
+                    }
+                }
+                if events.send(TrainerEvent::Answered(in_force.len())).is_err() {
+                    return Ok(());
+                }
+            }
+            match stop.recv_timeout(Duration::from_millis(200)) {
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                _ => return Ok(()),
+            }
+        }
+    };
+    if let Err(e) = run() {
+        let _ = events.send(TrainerEvent::Error(format!("{e:#}")));
+    }
 }
 
 impl Stages {
@@ -140,7 +261,7 @@ impl Stages {
 fn selector(
     rx: Receiver<SelectorMsg>,
     queries: Sender<Query>,
-    clips: ClipDir,
+    mut save: SaveClip,
     steps: usize,
     mode: QueryMode,
     seed: u64,
@@ -179,7 +300,7 @@ fn selector(
         for (a, b) in picked {
             let (left, right) = (pool[a].0.clone(), pool[b].0.clone());
             // A clip is saved before it is ever asked about.
-            let saved = [&left, &right].iter().all(|c| clips.contains(&c.id) || clips.save(c).is_ok());
+            let saved = save(&left) && save(&right);
             if !saved || queries.send(Query { left, right }).is_err() {
                 return;
             }

@@ -55,6 +55,9 @@ pub fn now_ms() -> u64 {
 impl ComparisonStore {
     /// Opens (or creates) the store, reading every line. Corrupt lines are returned, not fatal.
     pub fn open(path: &Path) -> anyhow::Result<(ComparisonStore, Vec<CorruptLine>)> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+        }
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)

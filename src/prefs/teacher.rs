@@ -80,6 +80,8 @@ pub struct OracleLabeler {
     pub teacher: Teacher,
     pub task: Task,
     pub delay: std::time::Duration,
+    /// The name its answers are recorded under (empty: the run's own teacher).
+    pub name: String,
 }
 
 impl OracleLabeler {
@@ -111,7 +113,7 @@ impl Labeler for OracleLabeler {
     }
 
     fn who(&self) -> Who {
-        Who::Teacher(self.teacher.config.clone())
+        Who::Teacher { config: self.teacher.config.clone(), name: self.name.clone() }
     }
 
     fn scripted(&self) -> bool {

@@ -11,7 +11,7 @@ use crossbeam_channel::{Receiver, Sender};
 use super::answer::Answer;
 use super::schedule::PrefConfig;
 use super::store::Comparison;
-use crate::clip::{Clip, ClipDir};
+use crate::clip::Clip;
 use crate::reward::{LabeledPair, RewardEnsemble, RewardInput, RewardSnapshot, RewardStats};
 
 /// What the trainer tells the main thread.
@@ -96,7 +96,7 @@ impl TrainingSet {
 #[allow(clippy::too_many_arguments)] // a thread's whole world, passed once at spawn
 pub(super) fn trainer(
     existing: Vec<Comparison>,
-    clips: ClipDir,
+    mut load_clip: super::stages::LoadClip,
     mut ensemble: RewardEnsemble,
     config: PrefConfig,
     bodies: usize,
@@ -113,7 +113,7 @@ pub(super) fn trainer(
         if let Some(r) = loaded.get(id) {
             return Ok(r.clone());
         }
-        let rows = Arc::new(input.clip_rows(&clips.load(id)?, bodies));
+        let rows = Arc::new(input.clip_rows(&load_clip(id)?, bodies));
         loaded.insert(id.to_owned(), rows.clone());
         Ok(rows)
     };
