@@ -106,6 +106,8 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
     let mut bar = Progress::new(opts.progress, &label, config.total_steps, ppo.global_step);
     let started = Instant::now();
     let mut status = opts.human.as_ref().map(|h| StatusReport::new(h.status.clone(), &config, &ppo));
+    // The latest iteration in which episodes ended: what progress reports show.
+    let mut last_episodes = EpisodeSummary::default();
     let rounds_used = history.last().and_then(|r| r.reward_rounds).unwrap_or(0);
     let mut prefs = preferences(&config, &run, &ppo, &learned, rounds_used, opts.human.take())?;
     if let Some(p) = &mut prefs
@@ -146,7 +148,10 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
         if let Some(s) = &mut status {
             s.after_iteration(&ppo, &row, &config)?;
         }
-        bar.set_message(describe(&row, config.scene.task));
+        if row.episodes.episodes > 0 {
+            last_episodes = row.episodes.clone();
+        }
+        bar.set_message(describe(&row, &last_episodes, config.scene.task));
         bar.set_position(ppo.global_step);
         history.push(row);
         // A snapshot each time the steps pass a multiple of `snapshot_every`.
@@ -274,21 +279,17 @@ fn plot(run: &RunDir, history: &[MetricsRow], task: TaskKind) {
     }
 }
 
-fn describe(row: &MetricsRow, task: TaskKind) -> String {
+/// The progress message: comparisons, and the latest finished episodes' figures.
+fn describe(row: &MetricsRow, episodes: &EpisodeSummary, task: TaskKind) -> String {
     let f = |v: Option<f32>| v.map(|x| format!("{x:.2}")).unwrap_or_else(|| "-".into());
+    let comparisons = row.comparisons.map(|c| format!("comparisons {c} | ")).unwrap_or_default();
     match task {
         TaskKind::Backflip => format!(
-            "{}return {} success {} flips/ep {}",
-            row.comparisons.map(|c| format!("comparisons {c} | ")).unwrap_or_default(),
-            f(row.episodes.episodic_return),
-            f(row.episodes.success_rate),
-            f(row.episodes.backflips_per_episode)
+            "{comparisons}return {} success {} flips/ep {}",
+            f(episodes.episodic_return),
+            f(episodes.success_rate),
+            f(episodes.backflips_per_episode)
         ),
-        TaskKind::HopForward => format!(
-            "{}return {} true return {}",
-            row.comparisons.map(|c| format!("comparisons {c} | ")).unwrap_or_default(),
-            f(row.episodes.episodic_return),
-            f(row.episodes.true_return)
-        ),
+        TaskKind::HopForward => format!("{comparisons}return {} true return {}", f(episodes.episodic_return), f(episodes.true_return)),
     }
 }
