@@ -173,21 +173,37 @@ fn view(_: PathBuf, _: Option<String>, _: Option<Vec<String>>, _: Option<f32>, _
     anyhow::bail!(NO_VIEWER)
 }
 
+/// Runs `job` on a worker thread, with the person's end of the labeler link, while the
+/// window owns the main thread; closing the window stops the job cleanly (training saves a
+/// checkpoint). What every labelling window of the app shares.
 #[cfg(feature = "viewer")]
-fn label(run: PathBuf, name: &str) -> anyhow::Result<()> {
-    let (_, config) = RunDir::open(&run)?;
+fn with_window<T: Send + 'static>(
+    scene: Scene,
+    name: &str,
+    job: impl FnOnce(crate::prefs::person::TrainerLink) -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
     let (link, trainer) = crate::prefs::person::link(name);
-    let worker = std::thread::spawn(move || crate::train::label(run, trainer));
-    crate::viewer::run_window(config.scene, link, window_options(None, None, false)?);
+    let worker = std::thread::spawn(move || job(trainer));
+    crate::viewer::run_window(scene, link, window_options(None, None, false)?);
     crate::stop::request_stop();
-    let answered = worker.join().map_err(|_| anyhow::anyhow!("the labelling thread panicked"))??;
-    println!("{answered} comparisons in the store");
-    Ok(())
+    worker.join().map_err(|_| anyhow::anyhow!("the worker thread beside the window panicked"))?
 }
 
 #[cfg(not(feature = "viewer"))]
-fn label(_: PathBuf, _: &str) -> anyhow::Result<()> {
+fn with_window<T: Send + 'static>(
+    _: Scene,
+    _: &str,
+    _: impl FnOnce(crate::prefs::person::TrainerLink) -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
     anyhow::bail!(NO_VIEWER)
+}
+
+/// `backflip label RUN`: a person answers the run's waiting queries, without training.
+fn label(run: PathBuf, name: &str) -> anyhow::Result<()> {
+    let (_, config) = RunDir::open(&run)?;
+    let answered = with_window(config.scene, name, move |trainer| crate::train::label(run, trainer))?;
+    println!("{answered} comparisons in the store");
+    Ok(())
 }
 
 /// Labels a run kept in PostgreSQL, from any machine: in the window, or (`scripted`, with its
@@ -198,63 +214,35 @@ fn label_remote(target: PgTarget, name: &str, scripted: Option<f64>) -> anyhow::
     let text = link.run_config()?.with_context(|| format!("{}: no run named '{}' there", crate::prefs::pg::redact(&target.url), target.run))?;
     let config: crate::run::RunConfig = serde_json::from_str(&text).with_context(|| format!("run '{}': malformed configuration in the store", target.run))?;
     let pc = config.prefs.clone().with_context(|| format!("run '{}' does not learn from preferences", target.run))?;
-    if let Some(delay) = scripted {
-        crate::settings::check::within("--answer-delay", delay, 0.0, 3600.0, false)?;
-        let teacher = crate::prefs::Teacher::new(pc.teacher.clone(), config.seed ^ crate::sim::episode_seed(0, 0, name.len() as u64));
-        let labeler = crate::prefs::OracleLabeler {
-            teacher,
-            task: crate::task::Task::for_scene(&config.scene),
-            delay: std::time::Duration::from_secs_f64(delay),
-            name: name.to_owned(),
-        };
-        let given = crate::prefs::pg::serve(&target, Box::new(labeler), None)?;
-        println!("{given} answers given");
-        return Ok(());
-    }
-    label_remote_window(target, name, config)
-}
-
-#[cfg(feature = "viewer")]
-fn label_remote_window(target: PgTarget, name: &str, config: crate::run::RunConfig) -> anyhow::Result<()> {
-    let (link, trainer) = crate::prefs::person::link(name);
-    let budget = config.prefs.as_ref().map(|p| p.comparisons).unwrap_or(0);
-    let _ = trainer.status.send(crate::prefs::person::TrainingStatus { budget, ..Default::default() });
-    let worker = std::thread::spawn(move || crate::prefs::pg::serve(&target, Box::new(trainer.labeler), Some(trainer.withdraw)));
-    crate::viewer::run_window(config.scene, link, window_options(None, None, false)?);
-    crate::stop::request_stop();
-    let given = worker.join().map_err(|_| anyhow::anyhow!("the labelling thread panicked"))??;
+    let given = match scripted {
+        Some(delay) => {
+            crate::settings::check::within("--answer-delay", delay, 0.0, 3600.0, false)?;
+            let teacher = crate::prefs::Teacher::new(pc.teacher.clone(), config.seed ^ crate::sim::episode_seed(0, 0, name.len() as u64));
+            let labeler = crate::prefs::OracleLabeler {
+                teacher,
+                task: crate::task::Task::for_scene(&config.scene),
+                delay: std::time::Duration::from_secs_f64(delay),
+                name: name.to_owned(),
+            };
+            crate::prefs::pg::serve(&target, Box::new(labeler), None)?
+        }
+        None => with_window(config.scene, name, move |trainer| {
+            let status = crate::prefs::person::TrainingStatus { budget: pc.comparisons, ..Default::default() };
+            let _ = trainer.status.send(status);
+            crate::prefs::pg::serve(&target, Box::new(trainer.labeler), Some(trainer.withdraw))
+        })?,
+    };
     println!("{given} answers given");
     Ok(())
 }
 
-#[cfg(not(feature = "viewer"))]
-fn label_remote_window(_: PgTarget, _: &str, _: crate::run::RunConfig) -> anyhow::Result<()> {
-    anyhow::bail!(NO_VIEWER)
-}
-
-/// Runs training on a worker thread while the viewer owns the main thread; closing the window
-/// stops training cleanly (a checkpoint is saved).
-#[cfg(feature = "viewer")]
+/// Trains beside the window (a person labels).
 fn train_with_window(
     scene: Scene,
     name: &str,
     job: impl FnOnce(crate::train::TrainOptions) -> anyhow::Result<RunDir> + Send + 'static,
 ) -> anyhow::Result<RunDir> {
-    let (link, trainer) = crate::prefs::person::link(name);
-    let opts = crate::train::TrainOptions { progress: true, human: Some(trainer) };
-    let worker = std::thread::spawn(move || job(opts));
-    crate::viewer::run_window(scene, link, window_options(None, None, false)?);
-    crate::stop::request_stop();
-    worker.join().map_err(|_| anyhow::anyhow!("the training thread panicked"))?
-}
-
-#[cfg(not(feature = "viewer"))]
-fn train_with_window(
-    _: Scene,
-    _: &str,
-    _: impl FnOnce(crate::train::TrainOptions) -> anyhow::Result<RunDir> + Send + 'static,
-) -> anyhow::Result<RunDir> {
-    anyhow::bail!(NO_VIEWER)
+    with_window(scene, name, move |trainer| job(crate::train::TrainOptions { progress: true, human: Some(trainer) }))
 }
 
 fn train(args: TrainArgs) -> anyhow::Result<()> {

@@ -25,9 +25,8 @@ pub struct RunSummary {
 pub fn summarize(path: &Path) -> anyhow::Result<RunSummary> {
     let (run, config) = RunDir::open(path)?;
     let eval_path = run.path.join("eval.json");
-    let text = std::fs::read_to_string(&eval_path)
-        .with_context(|| format!("{}: no evaluation; run `backflip eval {}` first", eval_path.display(), path.display()))?;
-    let eval: EvalReport = serde_json::from_str(&text).with_context(|| format!("{}: malformed", eval_path.display()))?;
+    anyhow::ensure!(eval_path.exists(), "{}: no evaluation; run `backflip eval {}` first", eval_path.display(), path.display());
+    let eval = EvalReport::load(&eval_path)?;
     let history = run.read_metrics()?;
     let last = history.last();
     Ok(RunSummary {

@@ -57,6 +57,12 @@ impl EvalReport {
         s
     }
 
+    /// Reads a report written by `save`.
+    pub fn load(path: &Path) -> anyhow::Result<EvalReport> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{}: malformed evaluation", path.display()))
+    }
+
     /// Writes the report as JSON to `path` (a run's eval.json, or eval-STEP.json for a snapshot).
     pub fn save(&self, path: &Path) -> anyhow::Result<()> {
         crate::fsutil::write_atomic(path, serde_json::to_string_pretty(self)?.as_bytes())

@@ -178,20 +178,19 @@ impl Experiment {
     fn collect(&self) -> anyhow::Result<Vec<RunResult>> {
         let mut rows = Vec::new();
         for (arm, seed, name) in self.config.runs() {
-            let (run, _) = RunDir::open(&self.path.join(&name))?;
-            let last = run.read_metrics()?.pop();
+            let path = self.path.join(&name);
+            let summary = crate::compare::summarize(&path)?;
             let mut curve = Vec::new();
-            for step in run.snapshots() {
-                curve.push(read_eval(&run.path.join(format!("eval-{step}.json")))?);
+            for step in RunDir::open(&path)?.0.snapshots() {
+                curve.push(EvalReport::load(&path.join(format!("eval-{step}.json")))?);
             }
-            let eval = read_eval(&run.path.join("eval.json"))?;
-            curve.push(eval.clone());
+            curve.push(summary.eval.clone());
             rows.push(RunResult {
                 arm: self.config.arms[arm].name.clone(),
                 seed,
-                eval,
-                comparisons: last.as_ref().and_then(|r| r.comparisons),
-                wall_seconds: last.map(|r| r.wall_seconds).unwrap_or(0.0),
+                eval: summary.eval,
+                comparisons: summary.comparisons,
+                wall_seconds: summary.wall_seconds,
                 curve,
             });
         }
@@ -199,14 +198,9 @@ impl Experiment {
     }
 }
 
-fn read_eval(path: &Path) -> anyhow::Result<EvalReport> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("{}: malformed", path.display()))
-}
-
 /// Whether `file` holds an evaluation of `episodes` episodes.
 fn evaluated(file: &Path, episodes: usize) -> bool {
-    read_eval(file).is_ok_and(|e| e.summary.episodes == episodes)
+    EvalReport::load(file).is_ok_and(|e| e.summary.episodes == episodes)
 }
 
 /// One run's figures.
@@ -245,6 +239,9 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     }
 }
 
+/// A statistic of an arm's seeds.
+type Statistic = fn(Vec<f64>) -> Option<f64>;
+
 /// A markdown table: one row per run, then median, min and max of each arm.
 pub fn table(rows: &[RunResult]) -> String {
     let cell = |v: Option<f64>, digits: usize| v.map(|x| format!("{x:.digits$}")).unwrap_or_else(|| "-".into());
@@ -268,7 +265,7 @@ pub fn table(rows: &[RunResult]) -> String {
     }
     for arm in arms {
         let of_arm: Vec<&RunResult> = rows.iter().filter(|r| r.arm == arm).collect();
-        let stats: [(&str, fn(Vec<f64>) -> Option<f64>); 3] = [
+        let stats: [(&str, Statistic); 3] = [
             ("median", median),
             ("min", |v| v.into_iter().min_by(f64::total_cmp)),
             ("max", |v| v.into_iter().max_by(f64::total_cmp)),

@@ -28,6 +28,7 @@ pub struct TrainOptions {
 }
 
 /// How a call of `train` starts.
+#[allow(clippy::large_enum_variant)] // one value a run
 pub enum Start {
     /// A new run with this configuration.
     New(RunConfig),

@@ -41,6 +41,9 @@ CREATE INDEX IF NOT EXISTS backflip_queries_open ON backflip_queries (run, qid) 
 CREATE TABLE IF NOT EXISTS backflip_lines (seq BIGSERIAL PRIMARY KEY, run TEXT NOT NULL, qid BIGINT UNIQUE, line TEXT NOT NULL);
 ";
 
+/// Store lines with their sequence numbers, in order.
+pub type NumberedLines = Vec<(i64, StoreLine)>;
+
 /// What came of trying to answer one query.
 pub enum Claim {
     /// No open query that no one else holds.
@@ -160,7 +163,7 @@ impl PgLink {
 
     /// The store's lines after `seq`, in order, with their sequence numbers; lines that do
     /// not read are returned apart.
-    pub fn lines_after(&mut self, seq: i64) -> anyhow::Result<(Vec<(i64, StoreLine)>, Vec<CorruptLine>)> {
+    pub fn lines_after(&mut self, seq: i64) -> anyhow::Result<(NumberedLines, Vec<CorruptLine>)> {
         let rows = self.call(|c, t| c.query("SELECT seq, line FROM backflip_lines WHERE run = $1 AND seq > $2 ORDER BY seq", &[&t.run, &seq]))?;
         let (mut lines, mut corrupt) = (Vec::new(), Vec::new());
         for row in rows {

@@ -45,7 +45,8 @@ pub enum Source {
 /// The report of every labeler of a run, in order of first answer. Clips that cannot be read
 /// leave their pairs out of the agreement.
 pub fn labelers(source: &Source, scene: &Scene) -> anyhow::Result<Vec<LabelerReport>> {
-    let (lines, corrupt, mut load): (_, _, Box<dyn FnMut(&str) -> Option<Clip>>) = match source {
+    type Load = Box<dyn FnMut(&str) -> Option<Clip>>;
+    let (lines, corrupt, mut load): (_, _, Load) = match source {
         Source::Folder { store, clips } => {
             let (lines, corrupt) = ComparisonStore::read_lines(store)?;
             let clips = clips.clone();

@@ -15,6 +15,7 @@ use crate::clip::Clip;
 use crate::reward::{LabeledPair, RewardEnsemble, RewardInput, RewardSnapshot, RewardStats};
 
 /// What the trainer tells the main thread.
+#[allow(clippy::large_enum_variant)] // a few events a second: boxing the snapshot buys nothing
 pub enum TrainerEvent {
     Snapshot(RewardSnapshot, RewardStats),
     Answered(usize),
