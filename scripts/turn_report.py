@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """What the policy does with its turns: reads episodes exported by
 `backflip eval RUN --episodes N --export DIR` and prints, per episode, the full backward turns
-of the torso, how long each took, the share of its steps with nothing on the ground, and the
-highest torso centre during it. Shows tumbling (many fast, low turns) apart from flipping.
+of the torso, how long each took, the share of its steps with nothing on the ground, the
+highest torso centre during it, and how far the body that turned least turned meanwhile.
+Shows tumbling (many fast, low turns) apart from flipping, and a fold apart from a flip: the
+torso can swing a full turn through its own legs (the links do not collide with each other),
+while in a flip every body turns (docs/notebook/2026-12-05-main-job-levers.md).
 
     python3 scripts/turn_report.py DIR
 """
@@ -11,27 +14,75 @@ import json
 import math
 import sys
 
+# A turn counts as the whole body's when every body turned at least this much with the torso.
+WHOLE_BODY_DEG = 270.0
+
+
+def unwrapped_pitches(steps, body):
+    """The body's pitch (rotation about -y, as the torso's `pitch`) at each step, unwrapped."""
+    out = []
+    for s in steps:
+        _, qy, _, qw = s["poses"][body]["rot"]
+        a = -2.0 * math.atan2(qy, qw)
+        if out:
+            a = out[-1] + (a - out[-1] + math.pi) % (2 * math.pi) - math.pi
+        out.append(a)
+    return out
+
+
+def clean_flips(infos, dt, foot_bits):
+    """The judge's clean backflips (docs/design.md), counted again here: (start, landing) step
+    pairs, the start being the lowest torso pitch the turn is measured from."""
+    min_turn, upright, hold = math.radians(330), math.radians(30), math.ceil(0.3 / dt - 1e-9)
+    flips, low, low_at, landed = [], infos[0]["pitch"], 0, None
+    for t, s in enumerate(infos):
+        if s["contacts"] & ~foot_bits:
+            landed, low, low_at = None, s["pitch"], t
+            continue
+        if landed is not None and t - landed[1] >= hold:
+            flips.append(landed)
+            landed = None
+        if s["pitch"] < low:
+            low, low_at = s["pitch"], t
+        wrapped = (s["pitch"] + math.pi) % (2 * math.pi) - math.pi
+        if landed is None and s["pitch"] - low >= min_turn and s["contacts"] & foot_bits and abs(wrapped) <= upright:
+            landed = (low_at, t)
+            low, low_at = s["pitch"], t
+    return flips
+
 
 def main():
     folder = sys.argv[1]
-    totals = []
+    # The foot is the last body in both scenes (scenes/*.ron); its contact bit is the foot's.
+    totals, whole, flips_all, flips_whole = [], 0, 0, 0
     for path in sorted(glob.glob(f"{folder}/*.json")):
         clip = json.load(open(path))
-        infos = [s["info"] for s in clip["steps"]]
+        steps = clip["steps"]
+        infos = [s["info"] for s in steps]
+        bodies = [unwrapped_pitches(steps, b) for b in range(len(steps[0]["poses"]))]
         dt = clip["control_dt"]
         base = infos[0]["pitch"]
         turns, start = [], 0
         for t, info in enumerate(infos):
             if info["pitch"] - base >= 2 * math.pi * (len(turns) + 1):
                 seg = infos[start:t + 1]
-                turns.append((len(seg) * dt, sum(s["contacts"] == 0 for s in seg) / len(seg), max(s["z"] for s in seg)))
+                least = min(math.degrees(p[t] - p[start]) for p in bodies)
+                turns.append((len(seg) * dt, sum(s["contacts"] == 0 for s in seg) / len(seg), max(s["z"] for s in seg), least))
                 start = t + 1
+        flips = clean_flips(infos, dt, 1 << (len(bodies) - 1))
+        flips_all += len(flips)
+        flips_whole += sum(min(p[t] - p[t0] for p in bodies) >= math.radians(WHOLE_BODY_DEG) for t0, t in flips)
         totals.append(len(turns))
+        whole += sum(least >= WHOLE_BODY_DEG for *_, least in turns)
         print(f"{clip['id']}: {len(turns)} full backward turns")
-        for k, (secs, air, top) in enumerate(turns, 1):
-            print(f"  turn {k}: {secs:.2f} s, airborne {air:.0%} of it, torso centre up to {top:.2f} m")
+        for k, (secs, air, top, least) in enumerate(turns, 1):
+            kind = "whole body" if least >= WHOLE_BODY_DEG else "fold"
+            print(f"  turn {k}: {secs:.2f} s, airborne {air:.0%} of it, torso centre up to {top:.2f} m, "
+                  f"least-turning body {least:.0f} deg ({kind})")
     if totals:
         print(f"mean full backward turns per episode: {sum(totals) / len(totals):.1f} over {len(totals)} episodes")
+        print(f"turns of the whole body (every body at least {WHOLE_BODY_DEG:.0f} deg): {whole} of {sum(totals)}")
+        print(f"clean flips by the judge's rule: {flips_all}, of the whole body: {flips_whole}")
 
 
 if __name__ == "__main__":

@@ -130,3 +130,68 @@ pub fn bench_reward(scene: &Scene, device: crate::device::DeviceKind, comparison
     ensemble.train(&pairs, 1, &[]);
     Ok(RewardBench { device: device.name().into(), epoch_seconds: start.elapsed().as_secs_f64(), comparisons, clip_steps: k })
 }
+
+/// How far PPO on one device is from PPO on flex: both start from the same networks, the same
+/// observation statistics and sampling RNG, and train the same environments.
+#[derive(Serialize, Debug)]
+pub struct PpoAgreement {
+    pub device: String,
+    pub reference: String,
+    pub iterations: Vec<AgreementRow>,
+    /// The largest difference of a mean action allowed after the first iteration.
+    pub tolerance: f32,
+    pub agrees: bool,
+}
+
+#[derive(Serialize, Debug)]
+pub struct AgreementRow {
+    pub iteration: u64,
+    /// Largest difference of the two policies' mean actions on a fixed set of observations.
+    pub max_action_diff: f32,
+    /// Policy and value losses of the update on the reference and on the device.
+    pub policy_loss: [f32; 2],
+    pub value_loss: [f32; 2],
+}
+
+/// Mean actions may differ by this much after one iteration (16 x 256 steps, 10 epochs of
+/// Adam): float sums in another order, compounded by the rollout. flex against ndarray is the
+/// yardstick (docs/notebook/2026-12-05-gpu-build.md).
+pub const AGREEMENT_TOLERANCE: f32 = 1e-2;
+
+/// Trains PPO on the hand-written backflip reward on flex and on `device` side by side for
+/// `iterations` iterations and compares the policies after each. Later iterations drift apart
+/// as the rollouts do (contacts amplify small differences); the first is the check.
+pub fn ppo_agreement(scene: Arc<Scene>, device: crate::device::DeviceKind, config: crate::ppo::PpoConfig, iterations: u64) -> anyhow::Result<PpoAgreement> {
+    use crate::hopper_env::{EnvReward, EnvSpec, HopperEnv};
+    use crate::ppo::Ppo;
+    use rand_distr::{Distribution, StandardNormal};
+    let reference = crate::device::DeviceKind::Flex;
+    let mut a = Ppo::new(config.clone(), scene.obs_dim(), scene.action_dim(), &reference.device()?, 0);
+    let mut b = Ppo::from_state(a.state(), a.policy(), Some(a.optimizer_record()), &device.device()?, 0);
+    let spec = || EnvSpec::reward(EnvReward::Handwritten(Default::default()));
+    let mut env_a = HopperEnv::new(scene.clone(), spec(), config.num_envs, 0)?;
+    let mut env_b = HopperEnv::new(scene.clone(), spec(), config.num_envs, 0)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let probe: Vec<f32> = (0..256 * scene.obs_dim()).map(|_| StandardNormal.sample(&mut rng)).collect();
+    let mut rows = Vec::new();
+    for _ in 0..iterations {
+        let sa = a.iterate(&mut env_a, iterations)?;
+        let sb = b.iterate(&mut env_b, iterations)?;
+        let (ma, mb) = (a.act_deterministic(&a.policy(), &probe), b.act_deterministic(&b.policy(), &probe));
+        let diff = ma.iter().zip(&mb).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+        rows.push(AgreementRow {
+            iteration: sa.iteration,
+            max_action_diff: diff,
+            policy_loss: [sa.policy_loss, sb.policy_loss],
+            value_loss: [sa.value_loss, sb.value_loss],
+        });
+    }
+    let agrees = rows.first().is_some_and(|r| r.max_action_diff.is_finite() && r.max_action_diff <= AGREEMENT_TOLERANCE);
+    Ok(PpoAgreement {
+        device: device.name().into(),
+        reference: reference.name().into(),
+        iterations: rows,
+        tolerance: AGREEMENT_TOLERANCE,
+        agrees,
+    })
+}

@@ -237,6 +237,21 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Whether PPO on a device computes what it does on flex: both from the same networks on
+    /// the same environments; exits with an error when the first iteration's policies differ
+    /// by more than the tolerance.
+    Agree {
+        #[arg(long, default_value = "hopper-backflip")]
+        scene: String,
+        #[arg(long, value_enum)]
+        device: DeviceKind,
+        #[arg(long, default_value_t = 2)]
+        iterations: u64,
+        #[arg(long)]
+        envs: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
     /// PPO training speed on the backflip scene with default settings, on each CPU device
     /// (or the one named).
     Ppo {

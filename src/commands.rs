@@ -108,6 +108,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Bench { command: BenchCommand::Agree { scene, device, iterations, envs, json } } => {
+            anyhow::ensure!(iterations > 0, "--iterations must be at least 1");
+            let scene = Arc::new(Scene::resolve(&scene)?);
+            let mut config = PpoConfig::default();
+            config.num_envs = envs.unwrap_or(config.num_envs);
+            config.validate()?;
+            let a = crate::bench::ppo_agreement(scene, device, config, iterations)?;
+            if json {
+                println!("{}", serde_json::to_string(&a)?);
+            } else {
+                for r in &a.iterations {
+                    println!(
+                        "iteration {}: mean actions differ by at most {:.2e}; policy loss {:.5} on {}, {:.5} on {}; value loss {:.4}, {:.4}",
+                        r.iteration, r.max_action_diff, r.policy_loss[0], a.reference, r.policy_loss[1], a.device, r.value_loss[0], r.value_loss[1]
+                    );
+                }
+            }
+            let first = a.iterations[0].max_action_diff;
+            anyhow::ensure!(a.agrees, "PPO on {} differs from {}: mean actions apart by {first:.2e} after one iteration (tolerance {:.0e})", a.device, a.reference, a.tolerance);
+        }
         Command::Bench { command: BenchCommand::Ppo { scene, device, iterations, envs, activation, json } } => {
             let scene = Arc::new(Scene::resolve(&scene)?);
             let mut config = PpoConfig::default();

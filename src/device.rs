@@ -15,7 +15,20 @@ pub enum DeviceKind {
 }
 
 impl DeviceKind {
+    /// Whether this binary on this machine can run on the device: asked before a run folder
+    /// is made, so that a missing GPU is one line and nothing written.
+    pub fn check(self) -> anyhow::Result<()> {
+        match self {
+            DeviceKind::Flex | DeviceKind::Ndarray => Ok(()),
+            #[cfg(feature = "cuda")]
+            DeviceKind::Cuda => usable_gpu(),
+            #[cfg(not(feature = "cuda"))]
+            DeviceKind::Cuda => anyhow::bail!("--device cuda needs a build with the cargo feature `cuda`"),
+        }
+    }
+
     pub fn device(self) -> anyhow::Result<Device> {
+        self.check()?;
         match self {
             DeviceKind::Flex => Ok(Device::flex()),
             #[allow(deprecated)] // kept on purpose, to compare with flex
@@ -23,7 +36,7 @@ impl DeviceKind {
             #[cfg(feature = "cuda")]
             DeviceKind::Cuda => Ok(Device::cuda(0)),
             #[cfg(not(feature = "cuda"))]
-            DeviceKind::Cuda => anyhow::bail!("--device cuda needs a build with the cargo feature `cuda`"),
+            DeviceKind::Cuda => unreachable!("checked above"),
         }
     }
 
@@ -34,4 +47,22 @@ impl DeviceKind {
             DeviceKind::Cuda => "cuda",
         }
     }
+}
+
+/// Whether this machine can run burn's CUDA backend: a driver, a GPU and NVRTC. burn itself
+/// panics on a thread of its own when there is none, so this is asked first and answers in
+/// one line.
+#[cfg(feature = "cuda")]
+pub fn usable_gpu() -> anyhow::Result<()> {
+    // SAFETY: only tries to open the driver library; nothing is called through it yet.
+    if !unsafe { cudarc::driver::sys::is_culib_present() } {
+        anyhow::bail!("--device cuda: no CUDA driver (libcuda) on this machine");
+    }
+    let gpus = cudarc::driver::CudaContext::device_count().map_err(|e| anyhow::anyhow!("--device cuda: the CUDA driver says: {e}"))?;
+    anyhow::ensure!(gpus > 0, "--device cuda: the CUDA driver finds no GPU");
+    // SAFETY: as above, for NVRTC, which compiles the kernels.
+    if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
+        anyhow::bail!("--device cuda: NVRTC (libnvrtc), which compiles the kernels, is not on this machine");
+    }
+    Ok(())
 }

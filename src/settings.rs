@@ -239,6 +239,7 @@ pub fn run_config(run: &RunArgs, prefs: &PrefArgs, source: RewardSource, seed: u
         snapshot_every: run.snapshot_every,
     };
     config.validate()?;
+    config.device.check()?;
     Ok(config)
 }
 

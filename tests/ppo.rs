@@ -176,6 +176,24 @@ fn same_seed_same_first_iterations_on_each_cpu_device() {
     }
 }
 
+/// `backflip bench agree`: PPO on another device starts from flex's networks and stays within
+/// the stated tolerance of it after an iteration. ndarray here; cuda where a GPU is.
+#[test]
+fn ppo_on_another_device_agrees_with_flex() {
+    let scene = Arc::new(Scene::builtin("hopper-backflip").unwrap());
+    #[cfg(feature = "cuda")]
+    let cuda = backflip::device::usable_gpu().map(|()| DeviceKind::Cuda).map_err(|e| eprintln!("skipped cuda: {e}")).ok();
+    #[cfg(not(feature = "cuda"))]
+    let cuda = None;
+    for device in std::iter::once(DeviceKind::Ndarray).chain(cuda) {
+        let a = backflip::bench::ppo_agreement(scene.clone(), device, small_config(), 2).unwrap();
+        assert_eq!(a.iterations.len(), 2);
+        let first = &a.iterations[0];
+        assert!(a.agrees && first.max_action_diff <= a.tolerance, "{device:?}: {a:?}");
+        assert!((first.policy_loss[0] - first.policy_loss[1]).abs() < 1e-3, "{device:?}: {a:?}");
+    }
+}
+
 fn small_run_config(seed: u64, total_steps: u64) -> RunConfig {
     RunConfig {
         scene: Scene::builtin("hopper-backflip").unwrap(),

@@ -119,6 +119,24 @@ fn wrong_paths_and_rewards_are_one_line_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no true reward"));
 }
 
+/// `--device cuda` where it cannot run (a build without the `cuda` feature, or a machine
+/// without a driver, a GPU or NVRTC) is one line naming the setting, before anything is
+/// written. On a machine with a usable GPU and a cuda build there is nothing to check.
+#[test]
+fn device_cuda_without_a_gpu_is_a_one_line_error() {
+    #[cfg(feature = "cuda")]
+    if backflip::device::usable_gpu().is_ok() {
+        eprintln!("skipped: this machine has a usable GPU");
+        return;
+    }
+    let run = tmp("cuda-none");
+    let out = bin().args(["train", "--device", "cuda", "--steps", "4096", "--out"]).arg(&run).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--device cuda") && err.lines().count() == 1, "{err}");
+    assert!(!run.exists(), "nothing is written");
+}
+
 /// `--reward-weights FILE` sets the hand-written reward's weights, saved in run.json; a file
 /// with an unknown field is a one-line error naming the file, and no run folder is made.
 #[test]

@@ -60,4 +60,9 @@ case "$ANSWERS" in
     *) echo "ui test FAILED: answers out of order: $ANSWERS"; exit 1 ;;
 esac
 awk -v s="$STD" 'BEGIN { exit !(s > 0.02) }' || { echo "ui test FAILED: the screenshot is blank"; exit 1; }
+# The labeler report names the person who answered in the window (the login) with their answers.
+REPORT=$("$BIN" labelers "$RUN" 2>&1) || { echo "ui test FAILED: backflip labelers: $REPORT"; exit 1; }
+echo "$REPORT"
+echo "$REPORT" | awk -F'|' -v n="$LINES" '$2 !~ /labeler|teacher|---/ && $3 + 0 == n { found = 1 } END { exit !found }' \
+    || { echo "ui test FAILED: no labeler row with the $LINES answers given in the window"; exit 1; }
 echo "ui test passed"
