@@ -14,6 +14,9 @@ pub enum DeviceKind {
     Cuda,
 }
 
+#[cfg(not(feature = "cuda"))]
+const NO_CUDA_FEATURE: &str = "--device cuda needs a build with the cargo feature `cuda`";
+
 impl DeviceKind {
     /// Whether this binary on this machine can run on the device: asked before a run folder
     /// is made, so that a missing GPU is one line and nothing written.
@@ -23,7 +26,7 @@ impl DeviceKind {
             #[cfg(feature = "cuda")]
             DeviceKind::Cuda => usable_gpu(),
             #[cfg(not(feature = "cuda"))]
-            DeviceKind::Cuda => anyhow::bail!("--device cuda needs a build with the cargo feature `cuda`"),
+            DeviceKind::Cuda => anyhow::bail!(NO_CUDA_FEATURE),
         }
     }
 
@@ -36,7 +39,7 @@ impl DeviceKind {
             #[cfg(feature = "cuda")]
             DeviceKind::Cuda => Ok(Device::cuda(0)),
             #[cfg(not(feature = "cuda"))]
-            DeviceKind::Cuda => unreachable!("checked above"),
+            DeviceKind::Cuda => anyhow::bail!(NO_CUDA_FEATURE),
         }
     }
 

@@ -56,6 +56,12 @@ pub struct Physics {
     /// written before this field): rapier's contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soft_contact: Option<SoftContact>,
+    /// Bodies collide with each other, except a joint's parent and child, as in MuJoCo's
+    /// Hopper. Off (and in scenes written before this field), the torso can swing through its
+    /// own legs, which meets the backflip's rule without a flip (docs/design.md, "A known
+    /// loophole").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub self_collision: bool,
 }
 
 fn one() -> usize {

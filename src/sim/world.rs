@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::scene::{Scene, SoftContact, SoftLimits};
 
-/// Collision group of the ground; hopper bodies collide with it and not with each other
-/// (the standard Hopper's self-contacts never matter for hopping or flipping).
+/// Collision groups: hopper bodies collide with the ground, and with each other only where
+/// the scene asks (`Physics::self_collision`; a joint's two bodies never do).
 const GROUND: Group = Group::GROUP_1;
 const HOPPER: Group = Group::GROUP_2;
 
@@ -111,6 +111,7 @@ impl HopperWorld {
         let rot = pitch_rotation(offset.dpitch);
         let place = |p: Vector| root_center + rot * (p - root_center) + Vector::new(offset.dx, 0.0, offset.dz);
 
+        let hopper_filter = if scene.physics.self_collision { GROUND | HOPPER } else { GROUND };
         let mut bodies = Vec::new();
         let mut colliders = Vec::new();
         let mut capsules = Vec::new();
@@ -135,7 +136,7 @@ impl HopperWorld {
                 .density(scene.physics.density)
                 .friction(spec.friction.unwrap_or(scene.physics.friction))
                 .friction_combine_rule(CoefficientCombineRule::Max)
-                .collision_groups(InteractionGroups::new(HOPPER, GROUND, InteractionTestMode::And));
+                .collision_groups(InteractionGroups::new(HOPPER, hopper_filter, InteractionTestMode::And));
             let (handle, collider) = physics.insert(body, collider);
             bodies.push(handle);
             colliders.push(collider);
