@@ -62,11 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Labelers { run } => {
             let (dir, config) = RunDir::open(&run)?;
-            let source = match config.prefs.as_ref().and_then(|p| p.store.clone()) {
-                Some(target) => crate::prefs::report::Source::Postgres(target),
-                None => crate::prefs::report::Source::Folder { store: dir.store_path(), clips: dir.clips() },
-            };
-            let reports = crate::prefs::report::labelers(&source, &config.scene)?;
+            let reports = crate::prefs::report::labelers(&dir.pref_backend(config.prefs.as_ref()), &config.scene)?;
             print!("{}", crate::prefs::report::table(&reports));
         }
         Command::Compare { runs, plot } => {
@@ -237,13 +233,8 @@ fn label_remote(target: PgTarget, name: &str, scripted: Option<f64>) -> anyhow::
     let given = match scripted {
         Some(delay) => {
             crate::settings::check::within("--answer-delay", delay, 0.0, 3600.0, false)?;
-            let teacher = crate::prefs::Teacher::new(pc.teacher.clone(), config.seed ^ crate::sim::episode_seed(0, 0, name.len() as u64));
-            let labeler = crate::prefs::OracleLabeler {
-                teacher,
-                task: crate::task::Task::for_scene(&config.scene),
-                delay: std::time::Duration::from_secs_f64(delay),
-                name: name.to_owned(),
-            };
+            let seed = config.seed ^ crate::sim::episode_seed(0, 0, name.len() as u64);
+            let labeler = crate::prefs::OracleLabeler::new(&pc.teacher, &config.scene, seed, delay, name);
             crate::prefs::pg::serve(&target, Box::new(labeler), None)?
         }
         None => with_window(config.scene, name, move |trainer| {

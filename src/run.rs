@@ -127,6 +127,16 @@ impl RunDir {
         self.path.join("comparisons.jsonl")
     }
 
+    /// Where this run's answers and clips are kept: PostgreSQL where its preference settings
+    /// name a store, else this folder.
+    pub fn pref_backend(&self, prefs: Option<&crate::prefs::PrefConfig>) -> crate::prefs::stages::Backend {
+        use crate::prefs::stages::Backend;
+        match prefs.and_then(|p| p.store.as_ref()) {
+            Some(target) => Backend::Postgres(target.clone()),
+            None => Backend::Folder { store: self.store_path(), clips: self.clips() },
+        }
+    }
+
     fn checkpoint_dir(&self) -> PathBuf {
         self.path.join("checkpoint")
     }

@@ -57,14 +57,11 @@ fn training_env(config: &RunConfig, iteration: u64, seed: u64, learned: &Learned
 /// The preference driver of a run that learns from them.
 fn preferences(config: &RunConfig, run: &RunDir, ppo: &Ppo, learned: &LearnedReward, rounds_used: u64, human: Option<TrainerLink>) -> anyhow::Result<Option<Preferences>> {
     let Some(pc) = &config.prefs else { return Ok(None) };
-    let backend = match &pc.store {
-        Some(target) => {
-            // Labelers elsewhere read the scene (and the teacher's settings) from there.
-            crate::prefs::pg::PgLink::connect(target)?.publish_run(&serde_json::to_string(config)?)?;
-            Backend::Postgres(target.clone())
-        }
-        None => Backend::Folder { store: run.store_path(), clips: run.clips() },
-    };
+    let backend = run.pref_backend(Some(pc));
+    if let Backend::Postgres(target) = &backend {
+        // Labelers elsewhere read the scene (and the teacher's settings) from there.
+        crate::prefs::pg::PgLink::connect(target)?.publish_run(&serde_json::to_string(config)?)?;
+    }
     let setup = DriverSetup {
         config: pc.clone(),
         scene: config.scene.clone(),

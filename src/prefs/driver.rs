@@ -10,7 +10,7 @@ use super::answer::Labeler;
 use super::person::TrainerLink;
 use super::schedule::{InitialClips, PrefConfig};
 use super::stages::{Backend, StageSetup, Stages};
-use super::teacher::{OracleLabeler, Teacher};
+use super::teacher::OracleLabeler;
 use super::trainer::TrainerEvent;
 use crate::hopper_env::{HopperEnv, LearnedReward};
 use crate::ppo::{Ppo, PpoEnv};
@@ -18,7 +18,6 @@ use crate::progress::Progress;
 use crate::reward::{RewardSnapshot, RewardStats};
 use crate::scene::Scene;
 use crate::stop::stopped;
-use crate::task::Task;
 
 /// Where a run keeps what the loop makes, and what it is seeded with.
 pub struct DriverSetup {
@@ -65,11 +64,7 @@ impl Preferences {
         // labelled from other desktops only, no labeler here.
         let (labeler, withdraw): (Option<Box<dyn Labeler>>, _) = match human {
             Some(h) => (Some(Box::new(h.labeler)), Some(h.withdraw)),
-            None if pc.scripted_labeler => {
-                let teacher = Teacher::new(pc.teacher.clone(), setup.seed);
-                let delay = Duration::from_secs_f64(pc.answer_delay);
-                (Some(Box::new(OracleLabeler { teacher, task: Task::for_scene(&setup.scene), delay, name: String::new() })), None)
-            }
+            None if pc.scripted_labeler => (Some(Box::new(OracleLabeler::new(&pc.teacher, &setup.scene, setup.seed, pc.answer_delay, ""))), None),
             None => (None, None),
         };
         let answered = setup.backend.answered()?;

@@ -176,6 +176,12 @@ impl PgLink {
         Ok((lines, corrupt))
     }
 
+    /// All of the store's lines, in order (see `lines_after`).
+    pub fn lines(&mut self) -> anyhow::Result<(Vec<StoreLine>, Vec<CorruptLine>)> {
+        let (lines, corrupt) = self.lines_after(0)?;
+        Ok((lines.into_iter().map(|(_, l)| l).collect(), corrupt))
+    }
+
     /// Claims the oldest open query no one else holds, asks `labeler`, and records its answer
     /// under `who`, all in one transaction (see `Claim`).
     pub fn answer_one(&mut self, labeler: &mut dyn Labeler, who: &Who) -> anyhow::Result<Claim> {
@@ -261,8 +267,7 @@ pub fn serve(target: &PgTarget, mut labeler: Box<dyn Labeler>, undo: Option<cros
     while !crate::stop::stopped() {
         if let Some(rx) = &undo {
             for (l, r) in rx.try_iter() {
-                let (lines, _) = link.lines_after(0)?;
-                let lines: Vec<StoreLine> = lines.into_iter().map(|(_, l)| l).collect();
+                let (lines, _) = link.lines()?;
                 link.withdraw(&l, &r, &lines)?;
             }
         }

@@ -2,14 +2,13 @@
 //! median seconds per answer, shares of "equal" and "can't tell", undos, and agreement with
 //! the scripted judge (a rational teacher on the task's score) on the same pairs.
 
-use std::path::PathBuf;
-
 use serde::Serialize;
 
 use super::answer::{Answer, Who};
 use super::store::{ComparisonStore, StoreLine};
-use super::pg::{PgLink, PgTarget};
-use crate::clip::{Clip, ClipDir};
+use super::pg::PgLink;
+use super::stages::Backend;
+use crate::clip::Clip;
 use crate::scene::Scene;
 use crate::task::Task;
 
@@ -36,26 +35,20 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     (n > 0).then(|| if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
 }
 
-/// Where a run's answers and clips are.
-pub enum Source {
-    Folder { store: PathBuf, clips: ClipDir },
-    Postgres(PgTarget),
-}
-
 /// The report of every labeler of a run, in order of first answer. Clips that cannot be read
 /// leave their pairs out of the agreement.
-pub fn labelers(source: &Source, scene: &Scene) -> anyhow::Result<Vec<LabelerReport>> {
+pub fn labelers(source: &Backend, scene: &Scene) -> anyhow::Result<Vec<LabelerReport>> {
     type Load = Box<dyn FnMut(&str) -> Option<Clip>>;
     let (lines, corrupt, mut load): (_, _, Load) = match source {
-        Source::Folder { store, clips } => {
+        Backend::Folder { store, clips } => {
             let (lines, corrupt) = ComparisonStore::read_lines(store)?;
             let clips = clips.clone();
             (lines, corrupt, Box::new(move |id| clips.load(id).ok()))
         }
-        Source::Postgres(target) => {
+        Backend::Postgres(target) => {
             let mut link = PgLink::connect(target)?;
-            let (lines, corrupt) = link.lines_after(0)?;
-            (lines.into_iter().map(|(_, l)| l).collect(), corrupt, Box::new(move |id| link.load_clip(id).ok()))
+            let (lines, corrupt) = link.lines()?;
+            (lines, corrupt, Box::new(move |id| link.load_clip(id).ok()))
         }
     };
     for c in &corrupt {

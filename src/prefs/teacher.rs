@@ -85,6 +85,17 @@ pub struct OracleLabeler {
 }
 
 impl OracleLabeler {
+    /// The teacher of these settings on the scene's task, answering after `delay_seconds`
+    /// (0: at once, in lockstep with the run), recorded under `name` (empty: the run's own).
+    pub fn new(config: &TeacherConfig, scene: &crate::scene::Scene, seed: u64, delay_seconds: f64, name: &str) -> OracleLabeler {
+        OracleLabeler {
+            teacher: Teacher::new(config.clone(), seed),
+            task: Task::for_scene(scene),
+            delay: std::time::Duration::from_secs_f64(delay_seconds),
+            name: name.to_owned(),
+        }
+    }
+
     fn score(&self, clip: &Clip) -> ClipScore {
         let infos = clip.infos();
         let actions: Vec<&[f32]> = clip.steps.iter().map(|s| s.action.as_slice()).collect();
