@@ -16,6 +16,15 @@ pub enum Answer {
     CantTell,
 }
 
+impl Answer {
+    /// Whether this answer agrees with the judge's scores of the two clips: None where it
+    /// says nothing to compare (equal, can't tell) or the judge scores them the same. How the
+    /// labeler report and the window's own figures count agreement.
+    pub fn agrees_with_scores(self, left: f32, right: f32) -> Option<bool> {
+        (matches!(self, Answer::Left | Answer::Right) && left != right).then(|| (left > right) == (self == Answer::Left))
+    }
+}
+
 /// Who answered.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "snake_case", tag = "who")]

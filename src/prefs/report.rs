@@ -73,12 +73,14 @@ pub fn labelers(source: &Backend, scene: &Scene) -> anyhow::Result<Vec<LabelerRe
         let n = mine.len().max(1) as f32;
         let (mut agree, mut judged) = (0usize, 0usize);
         for c in &mine {
-            let strict = matches!(c.answer, Answer::Left | Answer::Right);
-            if let (true, Some(l), Some(r)) = (strict, score(&c.left), score(&c.right))
-                && l != r
+            if !matches!(c.answer, Answer::Left | Answer::Right) {
+                continue; // no clip to load for an answer that compares nothing
+            }
+            if let (Some(l), Some(r)) = (score(&c.left), score(&c.right))
+                && let Some(agrees) = c.answer.agrees_with_scores(l, r)
             {
                 judged += 1;
-                agree += usize::from((l > r) == (c.answer == Answer::Left));
+                agree += usize::from(agrees);
             }
         }
         reports.push(LabelerReport {

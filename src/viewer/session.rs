@@ -178,11 +178,10 @@ impl LabelSession {
                 if let Some(q) = self.current.take() {
                     self.answer_seconds.push(q.shown.elapsed().as_secs_f32());
                     let mut judged = (0, 0);
-                    if let (Some(task), Answer::Left | Answer::Right) = (&self.judge, a) {
-                        let (l, r) = (task.judge.score(&q.left.infos()), task.judge.score(&q.right.infos()));
-                        if l != r {
-                            judged = (1, usize::from((l > r) == (a == Answer::Left)));
-                        }
+                    if let (Some(task), Answer::Left | Answer::Right) = (&self.judge, a)
+                        && let Some(agrees) = a.agrees_with_scores(task.judge.score(&q.left.infos()), task.judge.score(&q.right.infos()))
+                    {
+                        judged = (1, usize::from(agrees));
                     }
                     self.judged = (self.judged.0 + judged.0, self.judged.1 + judged.1);
                     self.history.push(((q.left.id.clone(), q.right.id.clone()), judged));
