@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::clip::{Clip, ClipRecorder, ClipStep};
 use crate::episode::EpisodeStats;
 use crate::ppo::{EnvStep, PpoEnv};
-use crate::reward::RewardSnapshot;
+use crate::reward::{Novelty, RewardSnapshot, novelty};
 use crate::scene::{Scene, TaskKind};
 use crate::sim::{StepInfo, VecEnv};
 use crate::task::{FlipCredit, HandwrittenBackflipReward, Task, is_healthy};
@@ -77,6 +77,9 @@ pub enum EnvReward {
     True,
     /// The learned reward model.
     Learned(LearnedReward),
+    /// Exploration before the first comparisons: the torso's state's novelty
+    /// (src/reward/novelty.rs).
+    Explore,
     /// None at all: evaluation, rollouts, labelling without a model.
     Zero,
 }
@@ -87,7 +90,7 @@ impl EnvReward {
             EnvReward::Handwritten(_) => Some(RewardKind::Handwritten),
             EnvReward::True => Some(RewardKind::True),
             EnvReward::Learned(_) => Some(RewardKind::Learned),
-            EnvReward::Zero => None,
+            EnvReward::Explore | EnvReward::Zero => None,
         }
     }
 }
@@ -124,6 +127,8 @@ pub struct HopperEnv {
     clips: Option<ClipRecorder>,
     /// Bodies of the scene (the reward model may see their contacts).
     bodies: usize,
+    /// The states visited lately (`EnvReward::Explore` only).
+    novelty: Option<Novelty>,
 }
 
 impl HopperEnv {
@@ -138,6 +143,7 @@ impl HopperEnv {
         Ok(HopperEnv {
             venv,
             task: Task::for_scene(&scene),
+            novelty: matches!(spec.reward, EnvReward::Explore).then(Novelty::new),
             reward: spec.reward,
             terminate_when_unhealthy: spec.terminate_when_unhealthy,
             episodes,
@@ -228,6 +234,17 @@ impl PpoEnv for HopperEnv {
             EnvReward::Learned(model) => Some(model.rewards(&obs_before, actions, &step.infos, self.bodies)),
             _ => None,
         };
+        let novelty_rewards = self.novelty.as_mut().map(|novelty| {
+            let scene = self.venv.env(0).scene();
+            let states: Vec<_> = (0..step.infos.len())
+                .map(|e| {
+                    // The state the step reached: before the reset, where the episode ended.
+                    let reached = step.final_obs[e].as_deref().unwrap_or(&step.obs[e * od..(e + 1) * od]);
+                    novelty::torso_features(reached, scene.joints.len(), scene.velocity_clip)
+                })
+                .collect();
+            novelty.rewards(&states)
+        });
         if let Some(rec) = &mut self.clips {
             for e in 0..step.infos.len() {
                 let clip_step = ClipStep {
@@ -248,6 +265,7 @@ impl PpoEnv for HopperEnv {
                 EnvReward::True => true_r.expect("checked in new"),
                 EnvReward::Handwritten(weights) => weights.reward(&self.task.judge, &mut self.credits[e], &prev, info, action),
                 EnvReward::Learned(_) => learned_rewards.as_ref().expect("computed above")[e],
+                EnvReward::Explore => novelty_rewards.as_ref().expect("computed above")[e],
                 EnvReward::Zero => 0.0,
             };
             rewards.push(r);

@@ -78,6 +78,12 @@ impl RunConfig {
         self.handwritten.validate()?;
         if let Some(p) = &self.prefs {
             p.validate()?;
+            anyhow::ensure!(
+                p.explore_steps < self.total_steps,
+                "prefs.explore_steps ({}) leaves none of the run's {} env steps to learn from comparisons",
+                p.explore_steps,
+                self.total_steps
+            );
         }
         Ok(())
     }

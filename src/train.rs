@@ -92,24 +92,31 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
             (run, config, ppo)
         }
     };
-    // A resumed run starts fresh episodes, seeded by where it resumes.
-    let env_seed = config.seed.wrapping_add(ppo.iteration.wrapping_mul(0x9E37_79B9));
-    let learned = LearnedReward::default();
-    let mut env = training_env(&config, ppo.iteration, env_seed, &learned)?;
     let batch = config.ppo.batch_size() as u64;
     let total_iterations = config.total_steps.div_ceil(batch);
-    let mut history = run.read_metrics()?;
-    let wall_offset = history.last().map(|r| r.wall_seconds).unwrap_or(0.0);
-    let label = run.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut bar = Progress::new(opts.progress, &label, config.total_steps, ppo.global_step);
-    let started = Instant::now();
-    let mut status = opts.human.as_ref().map(|h| StatusReport::new(h.status.clone(), &config, &ppo));
-    // The latest iteration in which episodes ended: what progress reports show.
-    let mut last_episodes = EpisodeSummary::default();
-    let rounds_used = history.last().and_then(|r| r.reward_rounds).unwrap_or(0);
+    let mut book = Book::open(&run, &config, &ppo, opts.progress, opts.human.as_ref())?;
+    // Exploration before the first comparisons, where the run asks for it (prefs.explore_steps).
+    let explore_until = config.prefs.as_ref().map_or(0, |p| p.explore_steps.div_ceil(batch));
+    if ppo.iteration < explore_until {
+        let spec = EnvSpec::reward(EnvReward::Explore);
+        let mut env = HopperEnv::new(Arc::new(config.scene.clone()), spec, config.ppo.num_envs, episode_seed(&config, &ppo))?;
+        while ppo.iteration < explore_until && !stopped() {
+            let stats = ppo.iterate(&mut env, total_iterations)?;
+            let row = MetricsRow::new(stats, batch as usize, EpisodeSummary::of(&env.drain_finished()), book.wall());
+            book.record(&run, &config, &ppo, row)?;
+        }
+        if stopped() {
+            return book.finish(run, &config, &ppo);
+        }
+        ppo.restart_reward_scale();
+        run.save_checkpoint(&ppo)?;
+    }
+    let learned = LearnedReward::default();
+    let mut env = training_env(&config, ppo.iteration, episode_seed(&config, &ppo), &learned)?;
+    let rounds_used = book.history.last().and_then(|r| r.reward_rounds).unwrap_or(0);
     let mut prefs = preferences(&config, &run, &ppo, &learned, rounds_used, opts.human.take())?;
     if let Some(p) = &mut prefs
-        && !p.wait_for_first_model(&mut env, &ppo, &mut bar)?
+        && !p.wait_for_first_model(&mut env, &ppo, &mut book.bar)?
     {
         eprintln!("stopped before the reward model was trained; continue with --resume {}", run.path.display());
         return Ok(run);
@@ -118,9 +125,10 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
         if let Some(p) = &mut prefs {
             // A labeler slower than training: RL waits when it is ahead (src/prefs/driver.rs).
             let next = ppo.global_step + batch;
+            let (bar, status) = (&mut book.bar, &mut book.status);
             let paced = p.pace(&mut env, &ppo, next, config.total_steps, |answered, needed| {
                 bar.set_message(format!("waiting for answers: {answered} of the {needed} needed to go on"));
-                if let Some(s) = &mut status {
+                if let Some(s) = status {
                     s.status.comparisons = answered;
                     s.phase(TrainingPhase::WaitingForAnswers { needed });
                 }
@@ -130,8 +138,7 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
             }
         }
         let stats = ppo.iterate(&mut env, total_iterations)?;
-        let episodes = EpisodeSummary::of(&env.drain_finished());
-        let mut row = MetricsRow::new(stats, batch as usize, episodes, wall_offset + started.elapsed().as_secs_f64());
+        let mut row = MetricsRow::new(stats, batch as usize, EpisodeSummary::of(&env.drain_finished()), book.wall());
         if let Some(p) = &mut prefs {
             p.after_iteration(&mut env, ppo.iteration, ppo.global_step, config.total_steps)?;
             row.comparisons = Some(p.answered);
@@ -142,43 +149,94 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
             row.reward_round_seconds = p.last_stats.as_ref().map(|s| s.seconds);
             row.wait_seconds = Some(p.take_waited());
         }
+        book.record(&run, &config, &ppo, row)?;
+    }
+    book.finish(run, &config, &ppo)
+}
+
+/// A resumed run starts fresh episodes, seeded by where it resumes (and a run that explored
+/// first starts fresh ones where exploration ends).
+fn episode_seed(config: &RunConfig, ppo: &Ppo) -> u64 {
+    config.seed.wrapping_add(ppo.iteration.wrapping_mul(0x9E37_79B9))
+}
+
+/// The run's record as it trains: metrics, progress, the window's status, snapshots,
+/// checkpoints and plots, written after every iteration.
+struct Book {
+    history: Vec<MetricsRow>,
+    /// Wall seconds of the run before this process, and when this process started.
+    wall_offset: f64,
+    started: Instant,
+    bar: Progress,
+    status: Option<StatusReport>,
+    /// The latest iteration in which episodes ended: what progress reports show.
+    last_episodes: EpisodeSummary,
+}
+
+impl Book {
+    fn open(run: &RunDir, config: &RunConfig, ppo: &Ppo, progress: bool, human: Option<&TrainerLink>) -> anyhow::Result<Book> {
+        let history = run.read_metrics()?;
+        let wall_offset = history.last().map(|r| r.wall_seconds).unwrap_or(0.0);
+        let label = run.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok(Book {
+            history,
+            wall_offset,
+            started: Instant::now(),
+            bar: Progress::new(progress, &label, config.total_steps, ppo.global_step),
+            status: human.map(|h| StatusReport::new(h.status.clone(), config, ppo)),
+            last_episodes: EpisodeSummary::default(),
+        })
+    }
+
+    /// Wall seconds of the run so far.
+    fn wall(&self) -> f64 {
+        self.wall_offset + self.started.elapsed().as_secs_f64()
+    }
+
+    fn record(&mut self, run: &RunDir, config: &RunConfig, ppo: &Ppo, row: MetricsRow) -> anyhow::Result<()> {
         run.append_metrics(&row)?;
-        if let Some(s) = &mut status {
-            s.after_iteration(&ppo, &row, &config)?;
+        if let Some(s) = &mut self.status {
+            s.after_iteration(ppo, &row, config)?;
         }
         if row.episodes.episodes > 0 {
-            last_episodes = row.episodes.clone();
+            self.last_episodes = row.episodes.clone();
         }
-        bar.set_message(describe(&row, &last_episodes, config.scene.task));
-        bar.set_position(ppo.global_step);
-        history.push(row);
+        self.bar.set_message(describe(&row, &self.last_episodes, config.scene.task));
+        self.bar.set_position(ppo.global_step);
+        self.history.push(row);
         // A snapshot each time the steps pass a multiple of `snapshot_every`.
-        let every = config.snapshot_every;
+        let (every, batch) = (config.snapshot_every, config.ppo.batch_size() as u64);
         if every > 0 && ppo.global_step / every > (ppo.global_step - batch) / every {
-            run.save_snapshot(&ppo)?;
+            run.save_snapshot(ppo)?;
         }
-        if ppo.iteration % config.checkpoint_every == 0 {
-            run.save_checkpoint(&ppo)?;
-            plot(&run, &history, config.scene.task);
+        if ppo.iteration.is_multiple_of(config.checkpoint_every) {
+            run.save_checkpoint(ppo)?;
+            plot(run, &self.history, config.scene.task);
         }
+        Ok(())
     }
-    run.save_checkpoint(&ppo)?;
-    plot(&run, &history, config.scene.task);
-    bar.finish();
-    let finished = ppo.iteration >= total_iterations;
-    if let Some(s) = &mut status {
-        s.phase(TrainingPhase::Ended { finished });
+
+    /// The last checkpoint and plot; tells the window and other desktops that training ended.
+    fn finish(mut self, run: RunDir, config: &RunConfig, ppo: &Ppo) -> anyhow::Result<RunDir> {
+        run.save_checkpoint(ppo)?;
+        plot(&run, &self.history, config.scene.task);
+        self.bar.finish();
+        let total_iterations = config.total_steps.div_ceil(config.ppo.batch_size() as u64);
+        let finished = ppo.iteration >= total_iterations;
+        if let Some(s) = &mut self.status {
+            s.phase(TrainingPhase::Ended { finished });
+        }
+        // Labelers at other desktops stop once the queries left are answered.
+        if let Some(target) = config.prefs.as_ref().and_then(|p| p.store.as_ref())
+            && finished
+        {
+            crate::prefs::pg::PgLink::connect(target)?.mark_finished(true)?;
+        }
+        if stopped() {
+            eprintln!("stopped at {} env steps; continue with --resume {}", ppo.global_step, run.path.display());
+        }
+        Ok(run)
     }
-    // Labelers at other desktops stop once the queries left are answered.
-    if let Some(target) = config.prefs.as_ref().and_then(|p| p.store.as_ref())
-        && finished
-    {
-        crate::prefs::pg::PgLink::connect(target)?.mark_finished(true)?;
-    }
-    if stopped() {
-        eprintln!("stopped at {} env steps; continue with --resume {}", ppo.global_step, run.path.display());
-    }
-    Ok(run)
 }
 
 /// What a run that is not training has to show of itself: its budget and its last metrics

@@ -149,3 +149,55 @@ fn the_labeler_report_covers_the_teacher_and_a_person() {
     assert_eq!(teacher_row[2], teacher.len().to_string());
     assert!(teacher_row[7].starts_with("100% of"), "the rational teacher agrees with the judge: {table}");
 }
+
+/// `prefs.explore_steps`: PPO first trains on the novelty of the torso's state, without a
+/// comparison; the initial comparisons are asked about clips of the explored policy, and the
+/// schedule of the rest starts there.
+#[test]
+fn exploration_comes_before_the_first_comparison() {
+    let run = tmp("explore");
+    let config = run.with_extension("json");
+    std::fs::write(&config, r#"{"explore_steps": 8192}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
+        .args(["train", "--labeler", "oracle", "--comparisons", "32", "--steps", "24576", "--snapshot-every", "0", "--pref-config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 6, "24576 env steps of 4096");
+    for row in &rows[..2] {
+        assert_eq!(row[col("comparisons")], "", "no comparison while exploring: {row:?}");
+        let reward: f32 = row[col("mean_reward")].parse().unwrap();
+        assert!(reward > 0.0, "novelty pays: {row:?}");
+    }
+    for row in &rows[2..] {
+        assert!(row[col("comparisons")].parse::<usize>().unwrap() >= 8, "{row:?}");
+    }
+    let answers = answers_without_clock(&run);
+    assert!(answers.len() >= 24, "the schedule asked for most of the budget after exploring: {}", answers.len());
+    for a in &answers {
+        for side in ["left", "right"] {
+            let iteration: u64 = a[side].as_str().unwrap()[2..8].parse().unwrap();
+            assert!(iteration >= 2, "every clip is of the explored policy: {a}");
+        }
+    }
+    // All of a run's steps exploring leaves nothing to learn from comparisons: refused.
+    std::fs::write(&config, r#"{"explore_steps": 24576}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
+        .args(["train", "--labeler", "oracle", "--steps", "24576", "--pref-config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(run.with_extension("refused"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("prefs.explore_steps (24576)"), "{err}");
+    assert!(!run.with_extension("refused").exists(), "no folder for a refused run");
+}

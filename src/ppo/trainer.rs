@@ -121,6 +121,12 @@ impl Ppo {
         }
     }
 
+    /// Forgets the reward's scale: the reward changed (exploration gave way to the learned
+    /// reward), and the old rewards' running variance would mis-scale the new ones.
+    pub fn restart_reward_scale(&mut self) {
+        self.reward_scaler = RewardScaler::new(self.config.num_envs, self.config.gamma);
+    }
+
     pub fn state(&self) -> PpoState {
         PpoState {
             config: self.config.clone(),

@@ -32,6 +32,10 @@ pub struct PrefConfig {
     /// ...and the clips it is asked about.
     #[serde(default)]
     pub initial_clips: InitialClips,
+    /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward
+    /// (src/reward/novelty.rs), so that the first clips show varied motion. Part of the run's
+    /// step budget; the schedule of comparisons starts after it. 0: none.
+    pub explore_steps: u64,
     /// Epochs of reward training on the initial comparisons, and per later round.
     pub pretrain_epochs: usize,
     pub epochs_per_round: usize,
@@ -88,6 +92,7 @@ impl Default for PrefConfig {
             reward: RewardConfig::default(),
             initial_share: 0.25,
             initial_clips: InitialClips::Policy,
+            explore_steps: 0,
             pretrain_epochs: 100,
             epochs_per_round: 10,
             answers_per_round: 16,
@@ -102,9 +107,11 @@ impl Default for PrefConfig {
 }
 
 impl PrefConfig {
-    /// Comparisons that should have been asked for after `t` env steps of RL, out of `total`:
-    /// the initial share, then a rate proportional to 2e6 / (t + 2e6), spent by the end.
+    /// Comparisons that should have been asked for after `t` env steps, out of `total`: the
+    /// initial share when exploration ends, then a rate proportional to 2e6 / (t + 2e6) in the
+    /// steps after it, spent by the end.
     pub fn asked_by(&self, t: u64, total: u64) -> usize {
+        let (t, total) = (t.saturating_sub(self.explore_steps), total.saturating_sub(self.explore_steps));
         let initial = (self.comparisons as f32 * self.initial_share).round() as usize;
         let rest = (self.comparisons - initial) as f64;
         let integral = |t: f64| 2e6 * (1.0 + t / 2e6).ln();

@@ -3,8 +3,10 @@
 pub mod ensemble;
 pub mod features;
 pub mod model;
+pub mod novelty;
 pub mod select;
 
 pub use ensemble::{LabeledPair, RewardConfig, RewardEnsemble, RewardSnapshot, RewardStats};
 pub use features::RewardInput;
+pub use novelty::Novelty;
 pub use select::{QueryMode, select_pairs};
