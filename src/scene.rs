@@ -62,13 +62,6 @@ pub struct Physics {
     /// loophole").
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub self_collision: bool,
-    /// The hopper as one rapier multibody: the root moves in the plane and each hinge's angle
-    /// is a coordinate, so the joints hold exactly without constraint passes, and damping and
-    /// armature are implicit in the joint-space mass matrix, as in MuJoCo. Off (and in scenes
-    /// written before this field): bodies held together by rapier's impulse joints
-    /// (docs/notebook/2026-12-05-multibody.md).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub multibody: bool,
 }
 
 fn one() -> usize {

@@ -59,17 +59,8 @@ impl SoftGround {
     }
 }
 
-/// A hinge of the scene, as rapier holds it.
-#[derive(Clone, Copy)]
-enum HingeJoint {
-    /// A constraint between two free bodies, solved by rapier's passes.
-    Impulse(ImpulseJointHandle),
-    /// A link of the multibody: the angle is a coordinate (`Physics::multibody`).
-    Link(MultibodyJointHandle),
-}
-
 struct Hinge {
-    handle: HingeJoint,
+    handle: ImpulseJointHandle,
     parent: usize,
     child: usize,
     gear: f32,
@@ -113,13 +104,9 @@ impl HopperWorld {
 
         // Every body moves in the x-z plane only and turns about y only: drift out of the
         // plane is impossible by construction, not merely small.
-        // In a multibody the root's joint keeps the hopper in the plane instead.
-        let multibody = scene.physics.multibody;
-        let planar = if multibody {
-            LockedAxes::empty()
-        } else {
-            LockedAxes::TRANSLATION_LOCKED_Y | LockedAxes::ROTATION_LOCKED_X | LockedAxes::ROTATION_LOCKED_Z
-        };
+        let planar = LockedAxes::TRANSLATION_LOCKED_Y
+            | LockedAxes::ROTATION_LOCKED_X
+            | LockedAxes::ROTATION_LOCKED_Z;
         let root_center = center(&scene.bodies[0].from, &scene.bodies[0].to);
         let rot = pitch_rotation(offset.dpitch);
         let place = |p: Vector| root_center + rot * (p - root_center) + Vector::new(offset.dx, 0.0, offset.dz);
@@ -131,12 +118,8 @@ impl HopperWorld {
         for spec in &scene.bodies {
             let c = center(&spec.from, &spec.to);
             let world_c = place(c);
-            // Rigid-body velocity of the whole hopper turning about the root centre. The
-            // impulse-joint world measures the lever from where the root centre was before the
-            // offset moved it: wrong by the offset's dz times its pitch rate (at most 2.5e-5 m/s
-            // with the scenes' noise), and kept, so that runs made with it go on as they were.
-            let pivot = if multibody { place(root_center) } else { root_center };
-            let r = world_c - pivot;
+            // Rigid-body velocity of the whole hopper about the root centre.
+            let r = world_c - root_center;
             let omega_y = -offset.pitch_rate;
             let linvel = Vector::new(offset.vx + omega_y * r.z, 0.0, offset.vz - omega_y * r.x);
             let body = RigidBodyBuilder::dynamic()
@@ -160,46 +143,12 @@ impl HopperWorld {
         }
 
         let mut joints = Vec::new();
-        let mut root_link = None;
-        if multibody {
-            // The root's joint: from a fixed base at the world's origin to the torso, free to
-            // move along x and z and to turn about y, nothing else.
-            let base = physics.insert_body(RigidBodyBuilder::fixed());
-            let start = Pose::from_parts(place(root_center), rot);
-            let root = GenericJointBuilder::new(JointAxesMask::LIN_Y | JointAxesMask::ANG_X | JointAxesMask::ANG_Z)
-                .local_frame1(start)
-                .local_frame2(Pose::IDENTITY)
-                .contacts_enabled(false)
-                .build();
-            root_link = physics.insert_multibody_joint(base, bodies[0], root);
-        }
         for j in &scene.joints {
             let parent = scene.body_index(&j.parent).expect("validated");
             let child = scene.body_index(&j.child).expect("validated");
             let anchor = xz(&j.anchor);
             let pc = center(&scene.bodies[parent].from, &scene.bodies[parent].to);
             let cc = center(&scene.bodies[child].from, &scene.bodies[child].to);
-            let limits = [j.range_deg[0].to_radians(), j.range_deg[1].to_radians()];
-            let (gear, damping, armature) = (j.gear, j.damping, j.armature);
-            if multibody {
-                // A revolute link about -y: its angle is the coordinate. Damping and armature
-                // are the multibody's own, implicit, as MuJoCo's (`set_joint_motors`).
-                let mut joint = GenericJointBuilder::new(JointAxesMask::LOCKED_REVOLUTE_AXES)
-                    .local_axis1(Vector::NEG_Y)
-                    .local_axis2(Vector::NEG_Y)
-                    .local_anchor1(anchor - pc)
-                    .local_anchor2(anchor - cc)
-                    .contacts_enabled(false);
-                if scene.physics.soft_limits.is_none() {
-                    joint = joint.limits(JointAxis::AngX, limits);
-                }
-                let handle = physics.insert_multibody_joint(bodies[parent], bodies[child], joint.build()).expect("a chain, not a loop");
-                let (mb, link) = physics.multibody_joints.get_mut(handle).expect("just inserted");
-                let dof = mb.link(link).expect("its link").assembly_id();
-                (mb.damping_mut()[dof], mb.armature_mut()[dof]) = (damping, armature);
-                joints.push(Hinge { handle: HingeJoint::Link(handle), parent, child, gear, damping, armature, limits, torque: 0.0 });
-                continue;
-            }
             // A hinge about -y. The bodies already cannot leave the plane or tilt out of it,
             // so the joint constrains only what is left: the anchor's x and z. Constraining
             // the locked directions again would make the solver's effective mass singular.
@@ -209,6 +158,7 @@ impl HopperWorld {
                 .local_anchor1(anchor - pc)
                 .local_anchor2(anchor - cc)
                 .contacts_enabled(false);
+            let limits = [j.range_deg[0].to_radians(), j.range_deg[1].to_radians()];
             if scene.physics.soft_limits.is_none() {
                 joint = joint.limits(JointAxis::AngX, limits);
             }
@@ -220,19 +170,8 @@ impl HopperWorld {
             }
             let joint = joint.build();
             let handle = physics.insert_impulse_joint(bodies[parent], bodies[child], joint);
-            joints.push(Hinge { handle: HingeJoint::Impulse(handle), parent, child, gear, damping, armature, limits, torque: 0.0 });
-        }
-        if let Some((mb, _)) = root_link.and_then(|h| physics.multibody_joints.get_mut(h)) {
-            // rapier makes the fixed base the root (dropping the free joint it gave it) only
-            // when it first looks at the bodies; have it look now, so that the coordinates
-            // below are the root joint's.
-            mb.forward_kinematics(&physics.bodies, false);
-            // The root's free directions are the start frame's: its x and z, and y.
-            let v = rot.inverse() * Vector::new(offset.vx, 0.0, offset.vz);
-            let mut vel = mb.generalized_velocity_mut();
-            (vel[0], vel[1], vel[2]) = (v.x, v.z, -offset.pitch_rate);
-            // rapier damps free angular coordinates by default; the root has no damping.
-            (mb.damping_mut()[0], mb.damping_mut()[1], mb.damping_mut()[2]) = (0.0, 0.0, 0.0);
+            let (gear, damping, armature) = (j.gear, j.damping, j.armature);
+            joints.push(Hinge { handle, parent, child, gear, damping, armature, limits, torque: 0.0 });
         }
         let soft_contact = scene.physics.soft_contact.map(|params| {
             let mass = bodies.iter().map(|&h| physics.bodies[h].mass()).sum();
@@ -328,20 +267,7 @@ impl HopperWorld {
             let b = &mut self.physics.bodies;
             b[self.bodies[j.child]].add_torque(axis_torque, false);
             b[self.bodies[j.parent]].add_torque(-axis_torque, false);
-            let handle = match j.handle {
-                HingeJoint::Impulse(handle) => handle,
-                HingeJoint::Link(handle) => {
-                    // The multibody's implicit damping (armature is set once, in `build`) and
-                    // the limit's implicit spring.
-                    let Some((mb, link)) = self.physics.multibody_joints.get_mut(handle) else { continue };
-                    let dof = mb.link(link).expect("its link").assembly_id();
-                    mb.damping_mut()[dof] = factor - inertia_gain;
-                    let joint = &mut mb.link_mut(link).expect("its link").joint;
-                    joint.set_spring(ANG_X_COORD, spring.0, spring.1);
-                    continue;
-                }
-            };
-            let Some(joint) = self.physics.impulse_joints.get_mut(handle, false) else { continue };
+            let Some(joint) = self.physics.impulse_joints.get_mut(j.handle, false) else { continue };
             if factor <= 0.0 {
                 // A motor with factor 0 would be a rigid velocity lock in rapier: give it no force.
                 if joint.data.motor(JointAxis::AngX).is_some() {
@@ -359,10 +285,6 @@ impl HopperWorld {
     /// plane, but the joint solver's position correction can still leak a tilt of ~1e-4 rad
     /// per episode, and it compounds; this removes it after every physics step.
     pub fn project_to_plane(&mut self) {
-        if matches!(self.joints.first().map(|j| j.handle), Some(HingeJoint::Link(_))) {
-            // A multibody cannot leave the plane: its coordinates do not allow it.
-            return;
-        }
         for &h in &self.bodies {
             let body = &mut self.physics.bodies[h];
             let pose = body.position();
@@ -437,10 +359,6 @@ fn soft_limit(l: &SoftLimits, j: &Hinge, angle: f32, rate: f32) -> Option<LimitP
 /// speculative contacts reach up to 2 cm above it (`tests/sim.rs` checks both cases;
 /// docs/notebook/2026-11-27-simulator.md).
 pub const TOUCH_DISTANCE: f32 = 0.005;
-
-/// A revolute multibody joint's angle among its joint's six coordinates (three of position,
-/// then the turns about x, y, z of its frame; its x is the hinge's axis, -y).
-const ANG_X_COORD: usize = 3;
 
 fn xz(p: &[f32; 2]) -> Vector {
     Vector::new(p[0], 0.0, p[1])
