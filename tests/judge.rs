@@ -233,3 +233,29 @@ fn a_tumble_cost_makes_the_teacher_prefer_one_clean_flip_to_a_landed_tumble() {
     assert_eq!(answer(0.25), Answer::Left, "one clean flip over a landed tumble");
     assert_eq!(answer(0.0), Answer::Equal, "without the cost the judge's score cannot tell them apart");
 }
+
+/// With a tumble cost of 0.5 a full turn that crashes scores below half a turn that stops
+/// short; with one free turn it scores above it, and a tumble of three crashed turns still
+/// below both.
+#[test]
+fn a_free_turn_keeps_a_crashed_attempt_above_stopping_short() {
+    use backflip::prefs::{Answer, Labeler, OracleLabeler, Teacher, TeacherConfig, TeacherKind};
+    let crashed = |turn: f32| {
+        // A jump turning in the air, then down on the back (the torso touches): no landing.
+        let mut steps = flip(0.0, turn);
+        steps.pop();
+        let last = *steps.last().unwrap();
+        steps.extend(std::iter::repeat_n(StepInfo { contacts: TORSO, z: 0.3, ..last }, 40));
+        cat(&[stand(20, 0.0), steps])
+    };
+    let (full, half, tumble) = (crashed(TAU), crashed(0.5 * TAU), crashed(3.0 * TAU));
+    let task = backflip::task::Task::for_scene(&Scene::builtin("hopper-backflip").unwrap());
+    let answer = |free: usize, left: &[StepInfo], right: &[StepInfo]| {
+        let config = TeacherConfig { kind: TeacherKind::Rational, tumble_cost: 0.5, tumble_free_turns: free, ..Default::default() };
+        let mut teacher = OracleLabeler { teacher: Teacher::new(config, 0), task: task.clone(), delay: std::time::Duration::ZERO, name: String::new() };
+        teacher.answer(&clip_of(left), &clip_of(right)).unwrap()
+    };
+    assert_eq!(answer(0, &full, &half), Answer::Right, "without a free turn the crash loses");
+    assert_eq!(answer(1, &full, &half), Answer::Left, "one free turn: the attempt wins");
+    assert_eq!(answer(1, &tumble, &half), Answer::Right, "a tumble of three still loses");
+}

@@ -200,6 +200,15 @@ pub struct TeacherConfig {
     /// clean landing: a person prefers one clean flip to a tumble of three turns with one
     /// landing, though the judge counts one flip in each.
     pub tumble_cost: f32,
+    /// Unlanded full turns in a clip that cost nothing: with 1, a single full turn that falls
+    /// short of a landing still beats stopping short of the turn (an attempt, as a person
+    /// teaching a flip sees it), while each further turn of a tumble costs `tumble_cost`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tumble_free_turns: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Default for TeacherConfig {
@@ -212,6 +221,7 @@ impl Default for TeacherConfig {
             skip_threshold: 0.0,
             gamma: 0.9,
             tumble_cost: 0.0,
+            tumble_free_turns: 0,
         }
     }
 }

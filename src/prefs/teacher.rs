@@ -109,7 +109,7 @@ impl OracleLabeler {
         let cost = self.teacher.config.tumble_cost;
         if cost > 0.0 {
             let unlanded = full_backward_turns(&infos).saturating_sub(self.task.judge.evaluate(&infos).clean_flips);
-            total -= cost * unlanded as f32;
+            total -= cost * unlanded.saturating_sub(self.teacher.config.tumble_free_turns) as f32;
         }
         ClipScore { total, per_step }
     }
