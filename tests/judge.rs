@@ -92,7 +92,10 @@ fn a_landing_must_hold_for_0_3_seconds() {
     // Lands cleanly, then the torso goes down 0.1 s later: not a clean flip.
     let mut t = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(12, TAU)]);
     t.extend((0..100).map(|_| step(TAU + 1.2, TORSO | FOOT, 0.2)));
-    assert_eq!(judge().evaluate(&t).clean_flips, 0);
+    let fell = judge().evaluate(&t);
+    assert_eq!(fell.clean_flips, 0);
+    // It was a whole turn that crashed: the score's attempt credit is full (docs/design.md).
+    assert_eq!(fell.best_attempt, 1.0);
     // The clip ends 0.1 s after a clean landing: not counted yet, but pending.
     let cut = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(12, TAU)]);
     let r = judge().evaluate(&cut);

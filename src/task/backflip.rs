@@ -73,9 +73,12 @@ impl BackflipJudge {
         let mut fallen = 0usize;
         for (t, s) in steps.iter().enumerate() {
             if s.contacts & self.body_mask != 0 {
-                // Something other than the foot is down: any flip in progress is not clean.
+                // Something other than the foot is down: any flip in progress is not clean,
+                // and a landing still in its hold was a whole turn that crashed.
                 fallen += 1;
-                landed_at = None;
+                if landed_at.take().is_some() {
+                    report.best_attempt = 1.0;
+                }
                 report.best_attempt = report.best_attempt.max(attempt);
                 attempt = 0.0;
                 low = s.pitch;
