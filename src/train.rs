@@ -105,7 +105,8 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
             let row = MetricsRow::new(stats, batch as usize, EpisodeSummary::of(&env.drain_finished()), book.wall());
             book.record(&run, &config, &ppo, row)?;
         }
-        if stopped() {
+        if ppo.iteration < explore_until {
+            // Stopped while exploring (Ctrl-C): a resumed run explores on.
             return book.finish(run, &config, &ppo);
         }
         ppo.restart_reward_scale();
