@@ -237,28 +237,49 @@ fn a_tumble_cost_makes_the_teacher_prefer_one_clean_flip_to_a_landed_tumble() {
     assert_eq!(answer(0.0), Answer::Equal, "without the cost the judge's score cannot tell them apart");
 }
 
+/// A jump from standing at `from`, turning by `turn` in the air, then down on the back (the
+/// torso touches): no landing.
+fn crashed_from(from: f32, turn: f32) -> Vec<StepInfo> {
+    let mut steps = flip(from, turn);
+    steps.pop();
+    let last = *steps.last().unwrap();
+    steps.extend(std::iter::repeat_n(StepInfo { contacts: TORSO, z: 0.3, ..last }, 40));
+    steps
+}
+
+/// The scripted rational teacher's answer with this tumble cost and free turns.
+fn rational_answer(cost: f32, free: usize, left: &[StepInfo], right: &[StepInfo]) -> backflip::prefs::Answer {
+    use backflip::prefs::{Labeler, OracleLabeler, Teacher, TeacherConfig, TeacherKind};
+    let task = backflip::task::Task::for_scene(&Scene::builtin("hopper-backflip").unwrap());
+    let config = TeacherConfig { kind: TeacherKind::Rational, tumble_cost: cost, tumble_free_turns: free, ..Default::default() };
+    let mut teacher = OracleLabeler { teacher: Teacher::new(config, 0), task, delay: std::time::Duration::ZERO, name: String::new() };
+    teacher.answer(&clip_of(left), &clip_of(right)).unwrap()
+}
+
 /// With a tumble cost of 0.5 a full turn that crashes scores below half a turn that stops
 /// short; with one free turn it scores above it, and a tumble of three crashed turns still
 /// below both.
 #[test]
 fn a_free_turn_keeps_a_crashed_attempt_above_stopping_short() {
-    use backflip::prefs::{Answer, Labeler, OracleLabeler, Teacher, TeacherConfig, TeacherKind};
-    let crashed = |turn: f32| {
-        // A jump turning in the air, then down on the back (the torso touches): no landing.
-        let mut steps = flip(0.0, turn);
-        steps.pop();
-        let last = *steps.last().unwrap();
-        steps.extend(std::iter::repeat_n(StepInfo { contacts: TORSO, z: 0.3, ..last }, 40));
-        cat(&[stand(20, 0.0), steps])
-    };
+    use backflip::prefs::Answer;
+    let crashed = |turn: f32| cat(&[stand(20, 0.0), crashed_from(0.0, turn)]);
     let (full, half, tumble) = (crashed(TAU), crashed(0.5 * TAU), crashed(3.0 * TAU));
-    let task = backflip::task::Task::for_scene(&Scene::builtin("hopper-backflip").unwrap());
-    let answer = |free: usize, left: &[StepInfo], right: &[StepInfo]| {
-        let config = TeacherConfig { kind: TeacherKind::Rational, tumble_cost: 0.5, tumble_free_turns: free, ..Default::default() };
-        let mut teacher = OracleLabeler { teacher: Teacher::new(config, 0), task: task.clone(), delay: std::time::Duration::ZERO, name: String::new() };
-        teacher.answer(&clip_of(left), &clip_of(right)).unwrap()
-    };
-    assert_eq!(answer(0, &full, &half), Answer::Right, "without a free turn the crash loses");
-    assert_eq!(answer(1, &full, &half), Answer::Left, "one free turn: the attempt wins");
-    assert_eq!(answer(1, &tumble, &half), Answer::Right, "a tumble of three still loses");
+    assert_eq!(rational_answer(0.5, 0, &full, &half), Answer::Right, "without a free turn the crash loses");
+    assert_eq!(rational_answer(0.5, 1, &full, &half), Answer::Left, "one free turn: the attempt wins");
+    assert_eq!(rational_answer(0.5, 1, &tumble, &half), Answer::Right, "a tumble of three still loses");
+}
+
+/// The free turn is for an attempt at a first flip: in a clip that has landed one, a full turn
+/// that crashes after it costs, so a flip and then standing beats a flip and then a crash
+/// (which the judge alone scores higher: its attempt credit).
+#[test]
+fn a_free_turn_does_not_spare_a_crash_after_a_landed_flip() {
+    use backflip::prefs::Answer;
+    let landed_then_stood = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(50, TAU), stand(110, TAU)]);
+    let landed_then_crashed = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(50, TAU), crashed_from(TAU, TAU)]);
+    assert_eq!(landed_then_stood.len(), landed_then_crashed.len(), "clips of one length");
+    let j = judge();
+    assert_eq!((j.evaluate(&landed_then_stood).clean_flips, j.evaluate(&landed_then_crashed).clean_flips), (1, 1));
+    assert_eq!(rational_answer(0.0, 0, &landed_then_stood, &landed_then_crashed), Answer::Right, "the judge alone credits the crashed attempt");
+    assert_eq!(rational_answer(1.0, 1, &landed_then_stood, &landed_then_crashed), Answer::Left, "the crash after a flip is a tumble");
 }

@@ -200,9 +200,11 @@ pub struct TeacherConfig {
     /// clean landing: a person prefers one clean flip to a tumble of three turns with one
     /// landing, though the judge counts one flip in each.
     pub tumble_cost: f32,
-    /// Unlanded full turns in a clip that cost nothing: with 1, a single full turn that falls
-    /// short of a landing still beats stopping short of the turn (an attempt, as a person
-    /// teaching a flip sees it), while each further turn of a tumble costs `tumble_cost`.
+    /// Unlanded full turns that cost nothing in a clip without a clean flip: with 1, a single
+    /// full turn that falls short of a landing still beats stopping short of the turn (an
+    /// attempt, as a person teaching a flip sees it), while each further turn of a tumble costs
+    /// `tumble_cost`. In a clip that has landed a flip every unlanded turn costs: a flip and
+    /// then a crash is worse than a flip and then standing.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub tumble_free_turns: usize,
 }

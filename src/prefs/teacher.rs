@@ -108,8 +108,12 @@ impl OracleLabeler {
         let mut total = self.task.clip_score(&infos, &actions);
         let cost = self.teacher.config.tumble_cost;
         if cost > 0.0 {
-            let unlanded = full_backward_turns(&infos).saturating_sub(self.task.judge.evaluate(&infos).clean_flips);
-            total -= cost * unlanded.saturating_sub(self.teacher.config.tumble_free_turns) as f32;
+            let flips = self.task.judge.evaluate(&infos).clean_flips;
+            let unlanded = full_backward_turns(&infos).saturating_sub(flips);
+            // The free turns are for an attempt at a first flip: once the clip has landed one, a
+            // turn that crashes after it is a tumble (docs/design.md, "Scripted teachers").
+            let free = if flips == 0 { self.teacher.config.tumble_free_turns } else { 0 };
+            total -= cost * unlanded.saturating_sub(free) as f32;
         }
         ClipScore { total, per_step }
     }
