@@ -216,7 +216,14 @@ fn with_window<T: Send + 'static>(
 
 /// `backflip label RUN`: a person answers the run's waiting queries, without training.
 fn label(run: PathBuf, name: &str) -> anyhow::Result<()> {
-    let (_, config) = RunDir::open(&run)?;
+    let (dir, config) = RunDir::open(&run)?;
+    // The first comparisons are about the explored policy, so none are asked before it is.
+    let (trained, exploring) = (dir.trained_steps()?, config.prefs.as_ref().map_or(0, |p| p.explore_steps));
+    anyhow::ensure!(
+        trained >= exploring,
+        "{}: still exploring ({trained} of its {exploring} env steps of exploration); its first comparisons come after: backflip train --resume {0}",
+        run.display()
+    );
     let answered = with_window(config.scene, name, move |trainer| crate::train::label(run, trainer))?;
     println!("{answered} comparisons in the store");
     Ok(())

@@ -14,7 +14,7 @@ use crate::prefs::{InitialClips, PrefConfig};
 use crate::ppo::{Activation, PpoConfig};
 use crate::reward::QueryMode;
 use crate::run::RunConfig;
-use crate::scene::Scene;
+use crate::scene::{Scene, TaskKind};
 use crate::task::HandwrittenBackflipReward;
 
 /// Checks of one numeric setting; each error names the setting and its value.
@@ -90,7 +90,7 @@ pub struct RunArgs {
 #[derive(clap::Args, Clone, Debug)]
 pub struct PrefArgs {
     /// Settings of learning from preferences: a JSON file of PrefConfig fields (the teacher,
-    /// the reward model, the schedule); missing fields keep their defaults.
+    /// the reward model, the schedule); missing fields keep the task's defaults.
     #[arg(long)]
     pub pref_config: Option<PathBuf>,
     /// Comparisons to ask for in all (with --labeler; default 1000).
@@ -114,9 +114,14 @@ pub struct PrefArgs {
     /// Discount of earlier steps (myopic teacher).
     #[arg(long)]
     pub myopic_gamma: Option<f32>,
-    /// Score lost per full backward turn that does not end in a clean landing (default 0).
+    /// Score lost per full backward turn that does not end in a clean landing (default: 1 for
+    /// the backflip, where one such turn in a clip without a flip is free; 0 for hop forward).
     #[arg(long)]
     pub tumble_cost: Option<f32>,
+    /// Env steps of exploration (a state-entropy reward) before the first comparisons
+    /// (default: a tenth of --steps for the backflip, 0 for hop forward).
+    #[arg(long)]
+    pub explore_steps: Option<u64>,
     /// How queries are picked (default disagreement).
     #[arg(long, value_enum)]
     pub queries: Option<QueryMode>,
@@ -173,17 +178,40 @@ impl RunArgs {
     }
 }
 
-impl PrefArgs {
-    pub fn pref_config(&self) -> anyhow::Result<PrefConfig> {
-        let mut c = match &self.pref_config {
-            Some(p) => {
-                let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
-                let c: PrefConfig = serde_json::from_str(&text).with_context(|| format!("{}: malformed preference settings", p.display()))?;
-                c.validate().with_context(|| p.display().to_string())?;
-                c
+/// `over`'s fields written onto `base`, object by object (a nested object keeps the fields
+/// `over` does not name).
+fn overlay(base: &mut serde_json::Value, over: serde_json::Value) {
+    match (base, over) {
+        (serde_json::Value::Object(base), serde_json::Value::Object(over)) => {
+            for (key, value) in over {
+                match base.get_mut(&key) {
+                    Some(slot) => overlay(slot, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
             }
-            None => PrefConfig::default(),
-        };
+        }
+        (slot, over) => *slot = over,
+    }
+}
+
+impl PrefArgs {
+    /// The preference settings of a new run of `task` and `total_steps`: the task's defaults,
+    /// then the `--pref-config` file's fields, then the options.
+    pub fn pref_config(&self, task: TaskKind, total_steps: u64) -> anyhow::Result<PrefConfig> {
+        let mut c = PrefConfig::for_run(task, total_steps);
+        if let Some(p) = &self.pref_config {
+            let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
+            let over: serde_json::Value =
+                serde_json::from_str(&text).with_context(|| format!("{}: malformed preference settings", p.display()))?;
+            anyhow::ensure!(over.is_object(), "{}: preference settings must be a JSON object of PrefConfig fields", p.display());
+            let mut merged = serde_json::to_value(&c)?;
+            overlay(&mut merged, over);
+            c = serde_json::from_value(merged).with_context(|| format!("{}: malformed preference settings", p.display()))?;
+            c.validate().with_context(|| p.display().to_string())?;
+        }
+        c.explore_steps = self.explore_steps.unwrap_or(c.explore_steps);
         let t = &mut c.teacher;
         t.kind = self.teacher.unwrap_or(t.kind);
         t.beta = self.beta.unwrap_or(t.beta);
@@ -219,7 +247,7 @@ pub fn run_config(run: &RunArgs, prefs: &PrefArgs, source: RewardSource, seed: u
     let scene = Scene::resolve(&run.scene)?;
     let (reward, prefs) = match source {
         RewardSource::Known(kind) => (kind, None),
-        RewardSource::Learned => (RewardKind::Learned, Some(prefs.pref_config()?)),
+        RewardSource::Learned => (RewardKind::Learned, Some(prefs.pref_config(scene.task, run.steps.unwrap_or(DEFAULT_STEPS))?)),
     };
     anyhow::ensure!(
         run.reward_weights.is_none() || reward == RewardKind::Handwritten,

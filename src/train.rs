@@ -111,6 +111,10 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
         }
         ppo.restart_reward_scale();
         run.save_checkpoint(&ppo)?;
+        if let Some(s) = &mut book.status {
+            // The initial comparisons come next.
+            s.phase(TrainingPhase::Starting);
+        }
     }
     let learned = LearnedReward::default();
     let mut env = training_env(&config, ppo.iteration, episode_seed(&config, &ppo), &learned)?;
@@ -309,7 +313,12 @@ impl StatusReport {
 
     fn after_iteration(&mut self, ppo: &Ppo, row: &MetricsRow, config: &RunConfig) -> anyhow::Result<()> {
         let s = &mut self.status;
-        s.phase = TrainingPhase::Training;
+        let explore_steps = config.prefs.as_ref().map_or(0, |p| p.explore_steps);
+        s.phase = if ppo.global_step < explore_steps {
+            TrainingPhase::Exploring { until_steps: explore_steps }
+        } else {
+            TrainingPhase::Training
+        };
         s.comparisons = row.comparisons.unwrap_or(0);
         s.reward_val_accuracy = row.reward_val_accuracy;
         s.reward_val_pairs = row.reward_val_pairs.unwrap_or(0);

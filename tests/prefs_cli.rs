@@ -200,4 +200,68 @@ fn exploration_comes_before_the_first_comparison() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("prefs.explore_steps (24576)"), "{err}");
     assert!(!run.with_extension("refused").exists(), "no folder for a refused run");
+
+    // A run stopped while exploring has no explored policy to ask about yet: `backflip label`
+    // refuses it in one line (before any window opens) and leaves it as it was.
+    let stopped = run.with_extension("stopped");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_backflip"))
+        .args(["train", "--labeler", "oracle", "--steps", "40960", "--explore-steps", "36864", "--checkpoint-every", "1", "--out"])
+        .arg(&stopped)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !stopped.join("metrics.csv").exists() || std::fs::read_to_string(stopped.join("metrics.csv")).unwrap().lines().count() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(120), "no iteration finished");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let metrics = std::fs::read(stopped.join("metrics.csv")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip")).arg("label").arg(&stopped).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("still exploring") && err.contains("of its 36864 env steps") && err.trim().lines().count() == 1, "{err}");
+    assert_eq!(std::fs::read(stopped.join("metrics.csv")).unwrap(), metrics, "the run is left as it was");
+    assert_eq!(answered(&stopped), 0);
+}
+
+/// The backflip's defaults (`PrefConfig::for_run`) are what a new run starts from; a
+/// `--pref-config` file changes only the fields it names, nested ones included, and hop
+/// forward keeps the plain defaults.
+#[test]
+fn a_pref_config_file_changes_only_what_it_names() {
+    let config = tmp("pref-overlay").with_extension("json");
+    std::fs::write(&config, r#"{"teacher": {"eps": 0.2}, "comparisons": 100}"#).unwrap();
+    let saved = |scene: &str, file: bool| {
+        let run = tmp(&format!("pref-overlay-{scene}-{file}"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_backflip"));
+        cmd.args(["train", "--labeler", "oracle", "--steps", "8192", "--snapshot-every", "0", "--scene", scene]);
+        if file {
+            cmd.arg("--pref-config").arg(&config);
+        }
+        // Killed once run.json is written: the settings are all this test reads.
+        let mut child = cmd.arg("--out").arg(&run).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let start = Instant::now();
+        while !run.join("run.json").exists() {
+            assert!(start.elapsed() < Duration::from_secs(60), "no run.json");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let run_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+        run_json["prefs"].clone()
+    };
+    let (plain, changed) = (saved("hopper-backflip", false), saved("hopper-backflip", true));
+    assert_eq!(plain["teacher"]["tumble_cost"], 1.0);
+    assert_eq!(plain["explore_steps"], 819, "a tenth of the run's 8192 steps");
+    assert_eq!((changed["teacher"]["eps"].as_f64().unwrap() as f32, changed["comparisons"].as_u64()), (0.2, Some(100)));
+    let mut expected = plain.clone();
+    expected["teacher"]["eps"] = changed["teacher"]["eps"].clone();
+    expected["comparisons"] = 100.into();
+    assert_eq!(changed, expected, "nothing else differs from the defaults");
+    let hop = saved("hopper-forward", false);
+    assert_eq!((hop["teacher"]["tumble_cost"].as_f64(), hop["explore_steps"].as_u64()), (Some(0.0), Some(0)));
 }

@@ -227,6 +227,8 @@ fn the_hud_tells_the_truth_about_training() {
     });
     assert!(line.contains("training waits for your answers: 7 more"), "{line}");
     assert_eq!(accuracy, "80% of 25 held out");
+    let (line, _) = say(TrainingStatus { phase: TrainingPhase::Exploring { until_steps: 1_000_000 }, env_steps: 245_760, ..Default::default() });
+    assert!(line.contains("exploring before the first comparisons: 245760 of 1000000"), "{line}");
     let (line, _) = say(TrainingStatus { phase: TrainingPhase::Ended { finished: true }, ..Default::default() });
     assert!(line.contains("training has ended"), "{line}");
 }

@@ -68,7 +68,9 @@ impl Default for PpoConfig {
             norm_adv: true,
             clip_coef: 0.2,
             clip_vloss: true,
-            ent_coef: 0.0,
+            // An entropy bonus keeps the backflip's policy exploring after it first stands
+            // (docs/notebook/2026-12-05-main-job-levers.md, E3).
+            ent_coef: 0.01,
             vf_coef: 0.5,
             max_grad_norm: 0.5,
             target_kl: None,
@@ -92,7 +94,7 @@ impl PpoConfig {
 
     /// An embedded preset by name: `default`, or `cleanrl`, the shape of CleanRL's
     /// `ppo_continuous_action.py` (tanh, 16 environments x 128 steps, 32 minibatches, log std
-    /// 0). With `--terminate-when-unhealthy` the cleanrl preset is what hops forward
+    /// 0, no entropy bonus). With `--terminate-when-unhealthy` the cleanrl preset is what hops forward
     /// (docs/notebook/2026-11-27-hop-forward.md); the default is tuned for the backflip
     /// scene's speed.
     pub fn preset(name: &str) -> Option<PpoConfig> {
@@ -103,6 +105,7 @@ impl PpoConfig {
                 num_minibatches: 32,
                 activation: Activation::Tanh,
                 init_log_std: 0.0,
+                ent_coef: 0.0,
                 ..PpoConfig::default()
             }),
             _ => None,

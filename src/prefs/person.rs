@@ -62,6 +62,8 @@ pub enum TrainingPhase {
     /// Asking the comparisons before RL starts (or nothing known yet).
     #[default]
     Starting,
+    /// Exploring before the first comparisons (prefs.explore_steps), until this many env steps.
+    Exploring { until_steps: u64 },
     Training,
     /// RL waits for answers: it is ahead of the schedule by its margin, and needs this many
     /// comparisons answered in all to go on.

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::reward::{QueryMode, RewardConfig};
+use crate::reward::{QueryMode, RewardConfig, RewardInput};
+use crate::scene::TaskKind;
 
 /// What the comparisons asked before RL starts are about.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -18,7 +19,9 @@ pub enum InitialClips {
 }
 
 /// Settings of learning from preferences, saved in run.json (`--pref-config FILE` takes a JSON
-/// object of these fields; missing ones keep their defaults).
+/// object of these fields; missing ones keep the task's defaults, `PrefConfig::for_run`).
+/// `Default` is what a field missing from an older run.json meant when it was saved, so it
+/// does not change; a new run starts from `for_run`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct PrefConfig {
@@ -107,6 +110,25 @@ impl Default for PrefConfig {
 }
 
 impl PrefConfig {
+    /// The settings a new run of this task and length starts from. Hop forward's are
+    /// `Default`. The backflip's add what measured best on 3 seeds
+    /// (docs/notebook/2026-12-05-tumbling.md): a tenth of the run exploring before the first
+    /// comparisons, a teacher for whom a crashed tumble costs and an attempt at a first flip
+    /// does not, a reward model that sees the contacts with a bounded output, and reward
+    /// rounds paced at 100 pair-epochs a PPO iteration.
+    pub fn for_run(task: TaskKind, total_steps: u64) -> PrefConfig {
+        match task {
+            TaskKind::HopForward => PrefConfig::default(),
+            TaskKind::Backflip => PrefConfig {
+                teacher: TeacherConfig { tumble_cost: 1.0, tumble_free_turns: 1, ..TeacherConfig::humanlike() },
+                reward: RewardConfig { input: RewardInput::ObsActionContacts, bounded: true, ..RewardConfig::default() },
+                explore_steps: total_steps / 10,
+                round_pair_epochs_per_iteration: 100.0,
+                ..PrefConfig::default()
+            },
+        }
+    }
+
     /// Comparisons that should have been asked for after `t` env steps, out of `total`: the
     /// initial share when exploration ends, then a rate proportional to 2e6 / (t + 2e6) in the
     /// steps after it, spent by the end.

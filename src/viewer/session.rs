@@ -136,6 +136,9 @@ impl LabelSession {
         let t = &self.training;
         let training = match t.phase {
             TrainingPhase::Starting => "training starts once the first comparisons are answered".to_string(),
+            TrainingPhase::Exploring { until_steps } => {
+                format!("exploring before the first comparisons: {} of {until_steps} env steps", t.env_steps)
+            }
             TrainingPhase::Training => "training".to_string(),
             TrainingPhase::WaitingForAnswers { needed } => {
                 format!("training waits for your answers: {} more before it goes on", needed.saturating_sub(t.comparisons))
