@@ -283,3 +283,36 @@ fn a_free_turn_does_not_spare_a_crash_after_a_landed_flip() {
     assert_eq!(rational_answer(0.0, 0, &landed_then_stood, &landed_then_crashed), Answer::Right, "the judge alone credits the crashed attempt");
     assert_eq!(rational_answer(1.0, 1, &landed_then_stood, &landed_then_crashed), Answer::Left, "the crash after a flip is a tumble");
 }
+
+/// A full turn that comes down nearly upright (on the foot, 60 degrees past upright, then
+/// falls) is nearer a landing than one that comes down on its head: the judge credits both as
+/// the same crashed turn; the teacher's near-landing credit prefers the near miss, and keeps it
+/// below a landing cut off by the clip's end.
+#[test]
+fn the_near_landing_credit_prefers_almost_landing_to_landing_on_the_head() {
+    use backflip::prefs::{Answer, Labeler, OracleLabeler, Teacher, TeacherConfig, TeacherKind};
+    let over = TAU + 60f32.to_radians();
+    let mut near = flip(0.0, over);
+    let last = *near.last().unwrap();
+    assert_eq!(last.contacts, FOOT);
+    near.extend(std::iter::repeat_n(StepInfo { contacts: TORSO, z: 0.3, ..last }, 40));
+    let near = cat(&[stand(20, 0.0), near]);
+    let head = cat(&[stand(21, 0.0), crashed_from(0.0, TAU + std::f32::consts::PI)]);
+    let pending = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(20, TAU)]);
+    assert_eq!(near.len(), head.len());
+    let j = judge();
+    let (n, h) = (j.evaluate(&near), j.evaluate(&head));
+    assert!((n.near_landing - 0.8).abs() < 0.01, "60 degrees past upright, 30 past the band: {}", n.near_landing);
+    assert!(h.near_landing < 0.01, "upside down: {}", h.near_landing);
+    assert_eq!((n.clean_flips, h.clean_flips, n.best_attempt, h.best_attempt), (0, 0, 1.0, 1.0));
+    assert!(j.evaluate(&pending).landing_pending);
+    let task = backflip::task::Task::for_scene(&Scene::builtin("hopper-backflip").unwrap());
+    let answer = |credit: f32, left: &[StepInfo], right: &[StepInfo]| {
+        let config = TeacherConfig { kind: TeacherKind::Rational, near_landing_credit: credit, ..Default::default() };
+        let mut teacher = OracleLabeler { teacher: Teacher::new(config, 0), task: task.clone(), delay: std::time::Duration::ZERO, name: String::new() };
+        teacher.answer(&clip_of(left), &clip_of(right)).unwrap()
+    };
+    assert_eq!(answer(0.0, &near, &head), Answer::Equal, "the judge alone cannot tell them apart");
+    assert_eq!(answer(0.2, &near, &head), Answer::Left, "almost landed beats landed on its head");
+    assert_eq!(answer(0.2, &near, &pending), Answer::Right, "a landing beats almost landing");
+}

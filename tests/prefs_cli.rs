@@ -264,4 +264,18 @@ fn a_pref_config_file_changes_only_what_it_names() {
     assert_eq!(changed, expected, "nothing else differs from the defaults");
     let hop = saved("hopper-forward", false);
     assert_eq!((hop["teacher"]["tumble_cost"].as_f64(), hop["explore_steps"].as_u64()), (Some(0.0), Some(0)));
+    // A value out of range in the file is one line naming the setting and the file.
+    std::fs::write(&config, r#"{"teacher": {"near_landing_credit": 0.5}}"#).unwrap();
+    let refused = tmp("pref-overlay-refused");
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
+        .args(["train", "--labeler", "oracle", "--steps", "8192", "--pref-config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&refused)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("teacher.near_landing_credit") && err.contains("pref-overlay") && err.trim().lines().count() == 1, "{err}");
+    assert!(!refused.exists());
 }

@@ -120,7 +120,7 @@ impl PrefConfig {
         match task {
             TaskKind::HopForward => PrefConfig::default(),
             TaskKind::Backflip => PrefConfig {
-                teacher: TeacherConfig { tumble_cost: 1.0, tumble_free_turns: 1, ..TeacherConfig::humanlike() },
+                teacher: TeacherConfig { tumble_cost: 1.0, tumble_free_turns: 1, near_landing_credit: 0.2, ..TeacherConfig::humanlike() },
                 reward: RewardConfig { input: RewardInput::ObsActionContacts, bounded: true, ..RewardConfig::default() },
                 explore_steps: total_steps / 10,
                 round_pair_epochs_per_iteration: 100.0,
@@ -229,6 +229,17 @@ pub struct TeacherConfig {
     /// then a crash is worse than a flip and then standing.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub tumble_free_turns: usize,
+    /// Added to a clip's score, times how near to a landing its best uncounted attempt of at
+    /// least half a turn came down (`FlipReport::near_landing`, 0 to 1): a person sees a turn
+    /// that comes down almost upright as closer to a flip than one that lands on its head,
+    /// though the judge credits both as the same crashed turn. At most 0.2 keeps every such
+    /// attempt below a landing cut off by the clip's end (0.8).
+    #[serde(default, skip_serializing_if = "is_zero_f32")]
+    pub near_landing_credit: f32,
+}
+
+fn is_zero_f32(x: &f32) -> bool {
+    *x == 0.0
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -246,6 +257,7 @@ impl Default for TeacherConfig {
             gamma: 0.9,
             tumble_cost: 0.0,
             tumble_free_turns: 0,
+            near_landing_credit: 0.0,
         }
     }
 }
@@ -259,6 +271,8 @@ impl TeacherConfig {
         finite("teacher.skip_threshold", self.skip_threshold as f64)?;
         within("teacher.gamma", self.gamma as f64, 0.0, 1.0, false)?;
         non_negative("teacher.tumble_cost", self.tumble_cost as f64)?;
+        let near = self.near_landing_credit;
+        anyhow::ensure!((0.0..=0.2f32).contains(&near), "teacher.near_landing_credit must be in [0, 0.2], got {near}");
         Ok(())
     }
 

@@ -106,9 +106,11 @@ impl OracleLabeler {
             Vec::new()
         };
         let mut total = self.task.clip_score(&infos, &actions);
-        let cost = self.teacher.config.tumble_cost;
-        if cost > 0.0 {
-            let flips = self.task.judge.evaluate(&infos).clean_flips;
+        let (cost, near) = (self.teacher.config.tumble_cost, self.teacher.config.near_landing_credit);
+        if cost > 0.0 || near > 0.0 {
+            let report = self.task.judge.evaluate(&infos);
+            total += near * report.near_landing;
+            let flips = report.clean_flips;
             let unlanded = full_backward_turns(&infos).saturating_sub(flips);
             // The free turns are for an attempt at a first flip: once the clip has landed one, a
             // turn that crashes after it is a tumble (docs/design.md, "Scripted teachers").

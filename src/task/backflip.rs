@@ -37,6 +37,11 @@ pub struct FlipReport {
     pub max_rise: f32,
     /// Share of steps with a body other than the foot on the ground.
     pub fallen_fraction: f32,
+    /// How near to a landing the best uncounted attempt of at least half a turn came down, 0 to
+    /// 1: at its first touch of the ground after flight, 1 with the torso within the upright
+    /// band (a landing that then fell within its hold, or a turn that fell short of 330
+    /// degrees), falling linearly to 0 upside down. What a person sees as "almost landed it".
+    pub near_landing: f32,
 }
 
 impl BackflipJudge {
@@ -71,13 +76,21 @@ impl BackflipJudge {
         let mut attempt = 0.0f32;
         let mut landed_at: Option<usize> = None;
         let mut fallen = 0usize;
+        // In flight since the last touch of the ground: the next touch is a touchdown.
+        let mut flying = false;
+        let nearness = |pitch: f32| 1.0 - ((wrap_angle(pitch).abs() - upright).max(0.0) / (std::f32::consts::PI - upright)).min(1.0);
         for (t, s) in steps.iter().enumerate() {
+            let touchdown = std::mem::replace(&mut flying, s.contacts == 0) && s.contacts != 0;
             if s.contacts & self.body_mask != 0 {
                 // Something other than the foot is down: any flip in progress is not clean,
                 // and a landing still in its hold was a whole turn that crashed.
                 fallen += 1;
                 if landed_at.take().is_some() {
                     report.best_attempt = 1.0;
+                    report.near_landing = 1.0;
+                }
+                if touchdown && s.pitch - low >= 0.5 * min_turn {
+                    report.near_landing = report.near_landing.max(nearness(s.pitch));
                 }
                 report.best_attempt = report.best_attempt.max(attempt);
                 attempt = 0.0;
@@ -100,6 +113,8 @@ impl BackflipJudge {
                 // The next flip is measured from this landing.
                 low = s.pitch;
                 attempt = 0.0;
+            } else if touchdown && turn >= 0.5 * min_turn {
+                report.near_landing = report.near_landing.max(nearness(s.pitch));
             }
         }
         report.landing_pending = landed_at.is_some();
