@@ -120,7 +120,9 @@ impl PrefConfig {
         match task {
             TaskKind::HopForward => PrefConfig::default(),
             TaskKind::Backflip => PrefConfig {
-                teacher: TeacherConfig { tumble_cost: 1.0, tumble_free_turns: 1, near_landing_credit: 0.2, ..TeacherConfig::humanlike() },
+                // near_landing_credit stays 0: at 0.2 seed 1 tumbled without a flip
+                // (docs/notebook/2026-12-05-tumbling.md, E11).
+                teacher: TeacherConfig { tumble_cost: 1.0, tumble_free_turns: 1, ..TeacherConfig::humanlike() },
                 reward: RewardConfig { input: RewardInput::ObsActionContacts, bounded: true, ..RewardConfig::default() },
                 explore_steps: total_steps / 10,
                 round_pair_epochs_per_iteration: 100.0,
@@ -233,7 +235,8 @@ pub struct TeacherConfig {
     /// least half a turn came down (`FlipReport::near_landing`, 0 to 1): a person sees a turn
     /// that comes down almost upright as closer to a flip than one that lands on its head,
     /// though the judge credits both as the same crashed turn. At most 0.2 keeps every such
-    /// attempt below a landing cut off by the clip's end (0.8).
+    /// attempt below a landing cut off by the clip's end (0.8). Off by default: at 0.2 the one
+    /// seed measured tumbled (docs/notebook/2026-12-05-tumbling.md, E11).
     #[serde(default, skip_serializing_if = "is_zero_f32")]
     pub near_landing_credit: f32,
 }
