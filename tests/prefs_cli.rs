@@ -255,7 +255,7 @@ fn a_pref_config_file_changes_only_what_it_names() {
         run_json["prefs"].clone()
     };
     let (plain, changed) = (saved("hopper-backflip", false), saved("hopper-backflip", true));
-    assert_eq!(plain["teacher"]["tumble_cost"], 1.0);
+    assert_eq!(plain["teacher"]["tumble_cost"], 0.5);
     assert_eq!(plain["explore_steps"], 819, "a tenth of the run's 8192 steps");
     assert_eq!((changed["teacher"]["eps"].as_f64().unwrap() as f32, changed["comparisons"].as_u64()), (0.2, Some(100)));
     let mut expected = plain.clone();

@@ -111,18 +111,18 @@ impl Default for PrefConfig {
 
 impl PrefConfig {
     /// The settings a new run of this task and length starts from. Hop forward's are
-    /// `Default`. The backflip's add what measured best on 3 seeds
-    /// (docs/notebook/2026-12-05-tumbling.md): a tenth of the run exploring before the first
-    /// comparisons, a teacher for whom a crashed tumble costs and an attempt at a first flip
-    /// does not, a reward model that sees the contacts with a bounded output, and reward
-    /// rounds paced at 100 pair-epochs a PPO iteration.
+    /// `Default`. The backflip's are E8's, the best measured on 3 seeds
+    /// (docs/notebook/2026-12-05-exploration.md, E8; docs/notebook/2026-12-05-tumbling.md): a
+    /// tenth of the run exploring before the first comparisons, a teacher whose tumble cost
+    /// (0.5 a turn) spares one unlanded turn a clip, a reward model that sees the contacts with
+    /// a bounded output, and reward rounds paced at 100 pair-epochs a PPO iteration.
     pub fn for_run(task: TaskKind, total_steps: u64) -> PrefConfig {
         match task {
             TaskKind::HopForward => PrefConfig::default(),
             TaskKind::Backflip => PrefConfig {
                 // near_landing_credit stays 0: at 0.2 seed 1 tumbled without a flip
                 // (docs/notebook/2026-12-05-tumbling.md, E11).
-                teacher: TeacherConfig { tumble_cost: 1.0, tumble_free_turns: 1, ..TeacherConfig::humanlike() },
+                teacher: TeacherConfig { tumble_cost: 0.5, tumble_free_turns: 1, ..TeacherConfig::humanlike() },
                 reward: RewardConfig { input: RewardInput::ObsActionContacts, bounded: true, ..RewardConfig::default() },
                 explore_steps: total_steps / 10,
                 round_pair_epochs_per_iteration: 100.0,
@@ -224,11 +224,11 @@ pub struct TeacherConfig {
     /// clean landing: a person prefers one clean flip to a tumble of three turns with one
     /// landing, though the judge counts one flip in each.
     pub tumble_cost: f32,
-    /// Unlanded full turns that cost nothing in a clip without a clean flip: with 1, a single
-    /// full turn that falls short of a landing still beats stopping short of the turn (an
-    /// attempt, as a person teaching a flip sees it), while each further turn of a tumble costs
-    /// `tumble_cost`. In a clip that has landed a flip every unlanded turn costs: a flip and
-    /// then a crash is worse than a flip and then standing.
+    /// Unlanded full turns in a clip that cost nothing: with 1, a single full turn that falls
+    /// short of a landing still beats stopping short of the turn (an attempt, as a person
+    /// teaching a flip sees it), while each further turn of a tumble costs `tumble_cost`.
+    /// Spared in every clip, also after a landed flip: sparing them only before a first flip
+    /// (b1197d7 to aa46d03) did worse (docs/notebook/2026-12-05-tumbling.md, E10).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub tumble_free_turns: usize,
     /// Added to a clip's score, times how near to a landing its best uncounted attempt of at

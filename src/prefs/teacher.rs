@@ -110,12 +110,10 @@ impl OracleLabeler {
         if cost > 0.0 || near > 0.0 {
             let report = self.task.judge.evaluate(&infos);
             total += near * report.near_landing;
-            let flips = report.clean_flips;
-            let unlanded = full_backward_turns(&infos).saturating_sub(flips);
-            // The free turns are for an attempt at a first flip: once the clip has landed one, a
-            // turn that crashes after it is a tumble (docs/design.md, "Scripted teachers").
-            let free = if flips == 0 { self.teacher.config.tumble_free_turns } else { 0 };
-            total -= cost * unlanded.saturating_sub(free) as f32;
+            let unlanded = full_backward_turns(&infos).saturating_sub(report.clean_flips);
+            // The free turns apply in every clip, with a landed flip or without: sparing them
+            // only before a first flip measured worse (docs/notebook/2026-12-05-tumbling.md, E10).
+            total -= cost * unlanded.saturating_sub(self.teacher.config.tumble_free_turns) as f32;
         }
         ClipScore { total, per_step }
     }
