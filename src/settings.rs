@@ -114,8 +114,8 @@ pub struct PrefArgs {
     /// Discount of earlier steps (myopic teacher).
     #[arg(long)]
     pub myopic_gamma: Option<f32>,
-    /// Score lost per full backward turn that does not end in a clean landing (default: 1 for
-    /// the backflip, where one such turn in a clip without a flip is free; 0 for hop forward).
+    /// Score lost per full backward turn that does not end in a clean landing (default: 0.5 for
+    /// the backflip, where one such turn a clip is free; 0 for hop forward).
     #[arg(long)]
     pub tumble_cost: Option<f32>,
     /// Env steps of exploration (a state-entropy reward) before the first comparisons

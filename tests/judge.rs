@@ -220,19 +220,14 @@ fn clip_of(steps: &[StepInfo]) -> backflip::clip::Clip {
 /// a person would; without it the two score the same.
 #[test]
 fn a_tumble_cost_makes_the_teacher_prefer_one_clean_flip_to_a_landed_tumble() {
-    use backflip::prefs::{Answer, Labeler, OracleLabeler, Teacher, TeacherConfig, TeacherKind};
-    use backflip::task::{Task, full_backward_turns};
+    use backflip::prefs::{Answer, TeacherConfig};
+    use backflip::task::full_backward_turns;
     let one = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(60, TAU)]);
     let tumble = cat(&[stand(20, 0.0), flip(0.0, 3.0 * TAU), stand(60, 3.0 * TAU)]);
     let j = judge();
     assert_eq!((j.evaluate(&one).clean_flips, j.evaluate(&tumble).clean_flips), (1, 1));
     assert_eq!((full_backward_turns(&one), full_backward_turns(&tumble)), (1, 3));
-    let task = Task::for_scene(&Scene::builtin("hopper-backflip").unwrap());
-    let answer = |tumble_cost: f32| {
-        let config = TeacherConfig { kind: TeacherKind::Rational, tumble_cost, ..Default::default() };
-        let mut teacher = OracleLabeler { teacher: Teacher::new(config, 0), task: task.clone(), delay: std::time::Duration::ZERO, name: String::new() };
-        teacher.answer(&clip_of(&one), &clip_of(&tumble)).unwrap()
-    };
+    let answer = |tumble_cost: f32| rational_answer(TeacherConfig { tumble_cost, ..Default::default() }, &one, &tumble);
     assert_eq!(answer(0.25), Answer::Left, "one clean flip over a landed tumble");
     assert_eq!(answer(0.0), Answer::Equal, "without the cost the judge's score cannot tell them apart");
 }
@@ -247,11 +242,12 @@ fn crashed_from(from: f32, turn: f32) -> Vec<StepInfo> {
     steps
 }
 
-/// The scripted rational teacher's answer with this tumble cost and free turns.
-fn rational_answer(cost: f32, free: usize, left: &[StepInfo], right: &[StepInfo]) -> backflip::prefs::Answer {
+/// The answer of the scripted teacher of these settings, made rational (no noise), on the
+/// backflip scene.
+fn rational_answer(config: backflip::prefs::TeacherConfig, left: &[StepInfo], right: &[StepInfo]) -> backflip::prefs::Answer {
     use backflip::prefs::{Labeler, OracleLabeler, Teacher, TeacherConfig, TeacherKind};
     let task = backflip::task::Task::for_scene(&Scene::builtin("hopper-backflip").unwrap());
-    let config = TeacherConfig { kind: TeacherKind::Rational, tumble_cost: cost, tumble_free_turns: free, ..Default::default() };
+    let config = TeacherConfig { kind: TeacherKind::Rational, ..config };
     let mut teacher = OracleLabeler { teacher: Teacher::new(config, 0), task, delay: std::time::Duration::ZERO, name: String::new() };
     teacher.answer(&clip_of(left), &clip_of(right)).unwrap()
 }
@@ -261,14 +257,16 @@ fn rational_answer(cost: f32, free: usize, left: &[StepInfo], right: &[StepInfo]
 /// below both.
 #[test]
 fn a_free_turn_keeps_a_crashed_attempt_above_stopping_short() {
-    use backflip::prefs::Answer;
+    use backflip::prefs::{Answer, TeacherConfig};
     let crashed = |turn: f32| cat(&[stand(20, 0.0), crashed_from(0.0, turn)]);
     let (full, half, tumble) = (crashed(TAU), crashed(0.5 * TAU), crashed(3.0 * TAU));
-    assert_eq!(rational_answer(0.5, 0, &full, &half), Answer::Right, "without a free turn the crash loses");
-    assert_eq!(rational_answer(0.5, 1, &full, &half), Answer::Left, "one free turn: the attempt wins");
-    assert_eq!(rational_answer(0.5, 1, &tumble, &half), Answer::Right, "a tumble of three still loses");
+    let answer = |free: usize, left: &[StepInfo], right: &[StepInfo]| {
+        rational_answer(TeacherConfig { tumble_cost: 0.5, tumble_free_turns: free, ..Default::default() }, left, right)
+    };
+    assert_eq!(answer(0, &full, &half), Answer::Right, "without a free turn the crash loses");
+    assert_eq!(answer(1, &full, &half), Answer::Left, "one free turn: the attempt wins");
+    assert_eq!(answer(1, &tumble, &half), Answer::Right, "a tumble of three still loses");
 }
-
 
 /// A full turn that comes down nearly upright (on the foot, 60 degrees past upright, then
 /// falls) is nearer a landing than one that comes down on its head: the judge credits both as
@@ -276,7 +274,7 @@ fn a_free_turn_keeps_a_crashed_attempt_above_stopping_short() {
 /// below a landing cut off by the clip's end.
 #[test]
 fn the_near_landing_credit_prefers_almost_landing_to_landing_on_the_head() {
-    use backflip::prefs::{Answer, Labeler, OracleLabeler, Teacher, TeacherConfig, TeacherKind};
+    use backflip::prefs::{Answer, TeacherConfig};
     let over = TAU + 60f32.to_radians();
     let mut near = flip(0.0, over);
     let last = *near.last().unwrap();
@@ -292,11 +290,8 @@ fn the_near_landing_credit_prefers_almost_landing_to_landing_on_the_head() {
     assert!(h.near_landing < 0.01, "upside down: {}", h.near_landing);
     assert_eq!((n.clean_flips, h.clean_flips, n.best_attempt, h.best_attempt), (0, 0, 1.0, 1.0));
     assert!(j.evaluate(&pending).landing_pending);
-    let task = backflip::task::Task::for_scene(&Scene::builtin("hopper-backflip").unwrap());
     let answer = |credit: f32, left: &[StepInfo], right: &[StepInfo]| {
-        let config = TeacherConfig { kind: TeacherKind::Rational, near_landing_credit: credit, ..Default::default() };
-        let mut teacher = OracleLabeler { teacher: Teacher::new(config, 0), task: task.clone(), delay: std::time::Duration::ZERO, name: String::new() };
-        teacher.answer(&clip_of(left), &clip_of(right)).unwrap()
+        rational_answer(TeacherConfig { near_landing_credit: credit, ..Default::default() }, left, right)
     };
     assert_eq!(answer(0.0, &near, &head), Answer::Equal, "the judge alone cannot tell them apart");
     assert_eq!(answer(0.2, &near, &head), Answer::Left, "almost landed beats landed on its head");
