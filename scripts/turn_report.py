@@ -2,7 +2,8 @@
 """What the policy does with its turns: reads episodes exported by
 `backflip eval RUN --episodes N --export DIR` and prints, per episode, the full backward turns
 of the torso, how long each took, the share of its steps with nothing on the ground, the
-highest torso centre during it, and how far the body that turned least turned meanwhile.
+highest torso centre during it, and how far the body that turned least turned meanwhile;
+then how the turns came down: which body touched first, and how far from upright.
 Shows tumbling (many fast, low turns) apart from flipping, and a fold apart from a flip: the
 torso can swing a full turn through its own legs (the links do not collide with each other),
 while in a flip every body turns (docs/notebook/2026-12-05-main-job-levers.md).
@@ -16,6 +17,10 @@ import sys
 
 # A turn counts as the whole body's when every body turned at least this much with the torso.
 WHOLE_BODY_DEG = 270.0
+# How a turn came down: touchdowns after at least this much backward turn, from at least this
+# many control steps with nothing on the ground (a jump, not a roll).
+TOUCHDOWN_DEG = 270.0
+AIR_STEPS = 10
 
 
 def unwrapped_pitches(steps, body):
@@ -51,10 +56,43 @@ def clean_flips(infos, dt, foot_bits):
     return flips
 
 
+def touchdowns(infos, foot_bits):
+    """How the hopper came down from each airborne phase of at least AIR_STEPS steps in which the
+    torso had turned at least TOUCHDOWN_DEG backward, counted as the judge counts a turn (from
+    its lowest pitch since a body other than the foot last touched): (what touched first,
+    degrees from upright). The angle is signed: positive past upright (over-rotated), negative
+    short of it."""
+    out, low, air = [], infos[0]["pitch"], 0
+    for s in infos:
+        c = s["contacts"]
+        if c == 0:
+            air += 1
+            low = min(low, s["pitch"])
+            continue
+        if air >= AIR_STEPS and math.degrees(s["pitch"] - low) >= TOUCHDOWN_DEG:
+            what = "foot" if c == foot_bits else ("foot and another body" if c & foot_bits else "another body")
+            out.append((what, math.degrees((s["pitch"] + math.pi) % (2 * math.pi) - math.pi)))
+        air = 0
+        low = s["pitch"] if c & ~foot_bits else min(low, s["pitch"])
+    return out
+
+
+def describe_touchdowns(downs):
+    """One line per kind of touchdown: how many, and how far from upright."""
+    bands = [(0, 30, "within 30 deg of upright"), (30, 60, "30 to 60 deg off"), (60, 90, "60 to 90 deg off"), (90, 181, "more than 90 deg off")]
+    for what in ("foot", "foot and another body", "another body"):
+        angles = [a for w, a in downs if w == what]
+        if not angles:
+            continue
+        counts = ", ".join(f"{sum(lo <= abs(a) < hi for a in angles)} {name}" for lo, hi, name in bands)
+        over = sum(a > 0 for a in angles)
+        print(f"  on {what}: {len(angles)} ({counts}; {over} past upright, {len(angles) - over} short of it)")
+
+
 def main():
     folder = sys.argv[1]
     # The foot is the last body in both scenes (scenes/*.ron); its contact bit is the foot's.
-    totals, whole, flips_all, flips_whole = [], 0, 0, 0
+    totals, whole, flips_all, flips_whole, downs = [], 0, 0, 0, []
     for path in sorted(glob.glob(f"{folder}/*.json")):
         clip = json.load(open(path))
         steps = clip["steps"]
@@ -70,6 +108,7 @@ def main():
                 turns.append((len(seg) * dt, sum(s["contacts"] == 0 for s in seg) / len(seg), max(s["z"] for s in seg), least))
                 start = t + 1
         flips = clean_flips(infos, dt, 1 << (len(bodies) - 1))
+        downs += touchdowns(infos, 1 << (len(bodies) - 1))
         flips_all += len(flips)
         flips_whole += sum(min(p[t] - p[t0] for p in bodies) >= math.radians(WHOLE_BODY_DEG) for t0, t in flips)
         totals.append(len(turns))
@@ -83,6 +122,8 @@ def main():
         print(f"mean full backward turns per episode: {sum(totals) / len(totals):.1f} over {len(totals)} episodes")
         print(f"turns of the whole body (every body at least {WHOLE_BODY_DEG:.0f} deg): {whole} of {sum(totals)}")
         print(f"clean flips by the judge's rule: {flips_all}, of the whole body: {flips_whole}")
+        print(f"touchdowns after at least {TOUCHDOWN_DEG:.0f} deg of backward turn and {AIR_STEPS} steps in the air: {len(downs)}")
+        describe_touchdowns(downs)
 
 
 if __name__ == "__main__":

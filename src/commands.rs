@@ -25,7 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let scene = Arc::new(Scene::resolve(&scene)?);
             let clips = rollout::record(scene.clone(), policy, steps, seed)?;
             rollout::save(&out, &scene, &clips)?;
-            println!("saved {} clips to {}", clips.len(), out.join("clips").display());
+            crate::say!("saved {} clips to {}", clips.len(), out.join("clips").display());
         }
         Command::Train(args) => train(args)?,
         Command::Experiment(args) => experiment(args)?,
@@ -42,14 +42,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let scene = Arc::new(config.scene.clone());
             let (report, clips) = crate::eval::evaluate(&ppo, scene, episodes, config.seed, export.is_some())?;
             report.save(&dir.path.join(file))?;
-            print!("{}", report.table());
+            crate::output::write(format_args!("{}", report.table()))?;
             if let Some(out) = export {
                 std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
                 for c in &clips {
                     let p = out.join(format!("{}.json", c.id));
                     std::fs::write(&p, c.to_json()).with_context(|| format!("{}: cannot write", p.display()))?;
                 }
-                println!("exported {} episodes to {}", clips.len(), out.display());
+                crate::say!("exported {} episodes to {}", clips.len(), out.display());
             }
         }
         Command::Label { run, store, run_name, name, scripted, answer_delay } => {
@@ -63,26 +63,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Labelers { run } => {
             let (dir, config) = RunDir::open(&run)?;
             let reports = crate::prefs::report::labelers(&dir.pref_backend(config.prefs.as_ref()), &config.scene)?;
-            print!("{}", crate::prefs::report::table(&reports));
+            crate::output::write(format_args!("{}", crate::prefs::report::table(&reports)))?;
         }
         Command::Compare { runs, plot } => {
             let summaries = runs.iter().map(|r| crate::compare::summarize(r)).collect::<anyhow::Result<Vec<_>>>()?;
-            print!("{}", crate::compare::table(&summaries));
+            crate::output::write(format_args!("{}", crate::compare::table(&summaries)))?;
             crate::compare::plot(&plot, &summaries)?;
-            println!("plot: {}", plot.display());
+            crate::say!("plot: {}", plot.display());
         }
         Command::View { run, clip, screenshot, exit_after, fps } => view(run, clip, screenshot, exit_after, fps)?,
         Command::Clip { command: ClipCommand::Export { clip, dir, json: _ } } => {
             let clip = ClipDir::new(dir.join("clips")).resolve(&clip).with_context(|| format!("clip '{clip}'"))?;
-            println!("{}", clip.to_json());
+            crate::say!("{}", clip.to_json());
         }
         Command::Bench { command: BenchCommand::Sim { scene, steps, envs, json } } => {
             let scene = Arc::new(Scene::resolve(&scene)?);
             let b = crate::bench::bench_sim(scene, steps, envs)?;
             if json {
-                println!("{}", serde_json::to_string(&b)?);
+                crate::say!("{}", serde_json::to_string(&b)?);
             } else {
-                println!(
+                crate::say!(
                     "{}: {:.0} steps/s on one thread, {:.0} steps/s with {} envs on {} threads ({:.2}x)",
                     b.scene,
                     b.steps_per_sec_single,
@@ -98,9 +98,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             for d in device.map(|d| vec![d]).unwrap_or_else(|| vec![DeviceKind::Flex, DeviceKind::Ndarray]) {
                 let b = crate::bench::bench_reward(&scene, d, comparisons)?;
                 if json {
-                    println!("{}", serde_json::to_string(&b)?);
+                    crate::say!("{}", serde_json::to_string(&b)?);
                 } else {
-                    println!("{}: one epoch on {} comparisons in {:.2} s", b.device, b.comparisons, b.epoch_seconds);
+                    crate::say!("{}: one epoch on {} comparisons in {:.2} s", b.device, b.comparisons, b.epoch_seconds);
                 }
             }
         }
@@ -112,10 +112,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             config.validate()?;
             let a = crate::bench::ppo_agreement(scene, device, config, iterations)?;
             if json {
-                println!("{}", serde_json::to_string(&a)?);
+                crate::say!("{}", serde_json::to_string(&a)?);
             } else {
                 for r in &a.iterations {
-                    println!(
+                    crate::say!(
                         "iteration {}: mean actions differ by at most {:.2e}; policy loss {:.5} on {}, {:.5} on {}; value loss {:.4}, {:.4}",
                         r.iteration, r.max_action_diff, r.policy_loss[0], a.reference, r.policy_loss[1], a.device, r.value_loss[0], r.value_loss[1]
                     );
@@ -136,9 +136,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             for d in devices {
                 let b = crate::bench::bench_ppo(scene.clone(), d, config.clone(), iterations)?;
                 if json {
-                    println!("{}", serde_json::to_string(&b)?);
+                    crate::say!("{}", serde_json::to_string(&b)?);
                 } else {
-                    println!("{}: {:.0} env steps/s, {:.0}% of the time in updates", b.device, b.env_steps_per_sec, 100.0 * b.update_fraction);
+                    crate::say!("{}: {:.0} env steps/s, {:.0}% of the time in updates", b.device, b.env_steps_per_sec, 100.0 * b.update_fraction);
                 }
             }
         }
@@ -225,7 +225,7 @@ fn label(run: PathBuf, name: &str) -> anyhow::Result<()> {
         run.display()
     );
     let answered = with_window(config.scene, name, move |trainer| crate::train::label(run, trainer))?;
-    println!("{answered} comparisons in the store");
+    crate::say!("{answered} comparisons in the store");
     Ok(())
 }
 
@@ -250,7 +250,7 @@ fn label_remote(target: PgTarget, name: &str, scripted: Option<f64>) -> anyhow::
             crate::prefs::pg::serve(&target, Box::new(trainer.labeler), Some(trainer.withdraw))
         })?,
     };
-    println!("{given} answers given");
+    crate::say!("{given} answers given");
     Ok(())
 }
 
@@ -303,7 +303,7 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
             crate::train::train(out, Start::New(config), opts)?
         }
     };
-    println!("run saved in {}", run.path.display());
+    crate::say!("run saved in {}", run.path.display());
     Ok(())
 }
 
@@ -338,7 +338,7 @@ fn experiment(args: ExperimentArgs) -> anyhow::Result<()> {
         eprintln!("stopped; continue with: backflip experiment --resume {}", experiment.path.display());
         return Ok(());
     }
-    print!("{}", std::fs::read_to_string(experiment.path.join("results.md"))?);
-    println!("plot: {}", experiment.path.join("success.png").display());
+    crate::output::write(format_args!("{}", std::fs::read_to_string(experiment.path.join("results.md"))?))?;
+    crate::say!("plot: {}", experiment.path.join("success.png").display());
     Ok(())
 }

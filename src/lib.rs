@@ -21,6 +21,7 @@ pub mod rollout;
 pub mod run;
 pub mod scene;
 pub mod settings;
+pub mod output;
 pub mod stop;
 pub mod sim;
 pub mod task;

@@ -98,4 +98,17 @@ fn rollout_command_is_byte_identical_across_runs() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["id"], id.as_str());
+
+    // A reader that has gone before the export is written (`backflip clip export ID | head`):
+    // a quiet end, not a panic.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
+        .args(["clip", "export", &id, "--dir"])
+        .arg(std::env::temp_dir().join(format!("backflip-rollout-a-{}", std::process::id())))
+        .stdout(writer)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }

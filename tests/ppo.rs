@@ -150,6 +150,23 @@ fn ppo_learns_to_reach_a_target() {
     assert!(after < 0.15, "PPO did not learn: final distance {after} (from {before})");
 }
 
+#[test]
+fn an_annealed_entropy_bonus_lets_the_noise_shrink_as_the_run_ends() {
+    // A bonus that holds the noise up against the task's pull on it while it lasts.
+    let iterations = 24;
+    let entropies = |anneal_ent_coef: bool| {
+        let config = PpoConfig { num_envs: 8, num_steps: 64, num_minibatches: 4, learning_rate: 1e-3, anneal_lr: false, ent_coef: 0.05, anneal_ent_coef, ..Default::default() };
+        let mut ppo = Ppo::new(config, 4, 2, &DeviceKind::Flex.device().unwrap(), 5);
+        let mut env = PointMass::new(8, 5);
+        (0..iterations).map(|_| ppo.iterate(&mut env, iterations).unwrap().entropy).collect::<Vec<f32>>()
+    };
+    let (constant, annealed) = (entropies(false), entropies(true));
+    // The first update has the whole bonus either way; by the end the annealed one has none.
+    assert_eq!(constant[0], annealed[0]);
+    let last = iterations as usize - 1;
+    assert!(annealed[last] < constant[last] - 0.1, "constant {constant:?}, annealed {annealed:?}");
+}
+
 fn small_config() -> PpoConfig {
     PpoConfig { num_envs: 2, num_steps: 64, num_minibatches: 2, update_epochs: 2, ..Default::default() }
 }

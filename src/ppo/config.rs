@@ -33,8 +33,13 @@ pub struct PpoConfig {
     pub clip_coef: f32,
     /// Clip the value update like the policy (CleanRL's default).
     pub clip_vloss: bool,
-    /// Weight of the entropy bonus.
+    /// Weight of the entropy bonus at the start...
     pub ent_coef: f32,
+    /// ...decaying linearly to 0 over the run, as the learning rate does with `anneal_lr`: the
+    /// noise that keeps an early policy exploring is left to shrink as the run ends. False
+    /// where a run.json lacks it (runs made before it existed).
+    #[serde(default)]
+    pub anneal_ent_coef: bool,
     /// Weight of the value loss.
     pub vf_coef: f32,
     /// Global (all parameters together) gradient-norm limit.
@@ -71,6 +76,7 @@ impl Default for PpoConfig {
             // An entropy bonus keeps the backflip's policy exploring after it first stands
             // (docs/notebook/2026-12-05-main-job-levers.md, E3).
             ent_coef: 0.01,
+            anneal_ent_coef: false,
             vf_coef: 0.5,
             max_grad_norm: 0.5,
             target_kl: None,

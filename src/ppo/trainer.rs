@@ -270,6 +270,7 @@ impl Ppo {
         let started = std::time::Instant::now();
         let frac = 1.0 - (self.iteration - 1) as f64 / total_iterations.max(1) as f64;
         let lr = if c.anneal_lr { c.learning_rate * frac.max(0.0) } else { c.learning_rate };
+        let ent_coef = if c.anneal_ent_coef { c.ent_coef * frac.max(0.0) as f32 } else { c.ent_coef };
         let batch = n * t_len;
         let b_obs = self.tensor(obs_buf, [batch, od], &self.device);
         let b_act = self.tensor(act_buf, [batch, ad], &self.device);
@@ -316,7 +317,7 @@ impl Ppo {
                     (value - ret).square().mean() * 0.5
                 };
                 let entropy = (log_std + 0.5 + LOG_SQRT_2PI).sum();
-                let loss = pg_loss.clone() - entropy.clone() * c.ent_coef + v_loss.clone() * c.vf_coef;
+                let loss = pg_loss.clone() - entropy.clone() * ent_coef + v_loss.clone() * c.vf_coef;
                 let grads = GradientsParams::from_grads(loss.backward(), &self.agent);
                 let grads = clip_global_norm(&self.agent, grads, c.max_grad_norm);
                 self.agent = self.optim.step(lr, self.agent.clone(), grads);
