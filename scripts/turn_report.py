@@ -107,8 +107,9 @@ def main():
                 least = min(math.degrees(p[t] - p[start]) for p in bodies)
                 turns.append((len(seg) * dt, sum(s["contacts"] == 0 for s in seg) / len(seg), max(s["z"] for s in seg), least))
                 start = t + 1
-        flips = clean_flips(infos, dt, 1 << (len(bodies) - 1))
-        downs += touchdowns(infos, 1 << (len(bodies) - 1))
+        foot_bits = 1 << (len(bodies) - 1)
+        flips = clean_flips(infos, dt, foot_bits)
+        downs += touchdowns(infos, foot_bits)
         flips_all += len(flips)
         flips_whole += sum(min(p[t] - p[t0] for p in bodies) >= math.radians(WHOLE_BODY_DEG) for t0, t in flips)
         totals.append(len(turns))
