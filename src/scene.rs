@@ -161,7 +161,16 @@ pub struct Scene {
     pub init_noise: f32,
     /// Joint and body velocities are clipped to +-this in the observation.
     pub velocity_clip: f32,
+    /// The observation ends with the backward turn so far (src/sim/turn.rs), in whole turns,
+    /// at most `OBSERVED_TURN_MAX`: the policy and the reward model see how far into a flip the
+    /// hopper is, which pitch alone cannot say (upright before a flip and after one look the
+    /// same). Off where a scene does not say, as in every scene made before it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub observe_turn: bool,
 }
+
+/// The most turns the observed turn so far shows: a tumble of more reads as this many.
+pub const OBSERVED_TURN_MAX: f32 = 2.0;
 
 /// A scene that could not be read, with the file and, where RON gives them, line and column.
 #[derive(Debug, thiserror::Error)]
@@ -236,9 +245,9 @@ impl Scene {
     }
 
     /// Observation length: root height, sin and cos of pitch, joint angles, root x/z/pitch
-    /// velocities, joint velocities.
+    /// velocities, joint velocities, and the turn so far where `observe_turn`.
     pub fn obs_dim(&self) -> usize {
-        3 + self.joints.len() + 3 + self.joints.len()
+        3 + self.joints.len() + 3 + self.joints.len() + usize::from(self.observe_turn)
     }
 
     pub fn action_dim(&self) -> usize {
@@ -315,6 +324,9 @@ impl Scene {
         }
         if self.bodies.is_empty() {
             return Err("a scene needs at least one body".into());
+        }
+        if self.observe_turn && !self.bodies.iter().any(|b| b.is_foot) {
+            return Err("observe_turn needs a body with is_foot: the turn so far is measured between landings on the foot".into());
         }
         for (i, b) in self.bodies.iter().enumerate() {
             if self.bodies[..i].iter().any(|o| o.name == b.name) {

@@ -3,7 +3,7 @@
 use std::f32::consts::TAU;
 
 use backflip::scene::Scene;
-use backflip::sim::StepInfo;
+use backflip::sim::{StepInfo, TurnSoFar, TurnStep};
 use backflip::task::{BackflipJudge, FlipCredit, HandwrittenBackflipReward, hop_forward_reward};
 
 const FOOT: u8 = 0b1000;
@@ -58,6 +58,37 @@ fn a_turn_of_330_degrees_is_enough_and_320_is_not() {
     assert_eq!(judge().evaluate(&ok).clean_flips, 1);
     let short = cat(&[stand(20, 0.0), flip(0.0, 320f32.to_radians()), stand(60, 320f32.to_radians())]);
     assert_eq!(judge().evaluate(&short).clean_flips, 0);
+}
+
+/// The turn so far after every step of `t`, by the judge's rule.
+fn turns_so_far(t: &[StepInfo]) -> Vec<TurnStep> {
+    let rule = judge().turn_rule();
+    let mut segment = TurnSoFar::new(t[0].pitch);
+    t.iter().map(|s| segment.step(&rule, s)).collect()
+}
+
+#[test]
+fn the_turn_so_far_rises_through_a_flip_and_starts_again_at_its_landing_or_a_fall() {
+    let t = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(30, TAU)]);
+    let seen = turns_so_far(&t);
+    let landing = 20 + 10 + 60;
+    assert!(seen[..landing].iter().all(|s| !s.landed && !s.down));
+    assert!(seen[..30].iter().all(|s| s.turn == 0.0), "standing has turned nothing");
+    assert!(seen[29..landing].windows(2).all(|w| w[1].turn > w[0].turn), "the turn rises all flight");
+    // The landing step shows the whole turn, and the next segment starts from it.
+    assert!(seen[landing].landed && (seen[landing].turn - TAU).abs() < 1e-4, "{:?}", seen[landing]);
+    assert!(seen[landing + 1..].iter().all(|s| s.turn == 0.0 && !s.landed));
+    // The same flip short of 330 degrees does not land: its turn stays, as the judge's does.
+    let short = cat(&[stand(20, 0.0), flip(0.0, 320f32.to_radians()), stand(30, 320f32.to_radians())]);
+    let seen = turns_so_far(&short);
+    assert!(seen.iter().all(|s| !s.landed));
+    assert!((seen.last().unwrap().turn - 320f32.to_radians()).abs() < 1e-4);
+    // A fall shows the turn it ended, then starts again.
+    let crash = lands_on_torso();
+    let seen = turns_so_far(&crash);
+    let first_down = seen.iter().position(|s| s.down).unwrap();
+    assert!(seen[first_down].turn > 290f32.to_radians(), "{:?}", seen[first_down]);
+    assert!(seen[first_down + 1..].iter().all(|s| s.down && s.turn == 0.0));
 }
 
 fn fall() -> Vec<StepInfo> {

@@ -138,3 +138,14 @@ fn soft_contact_is_optional_and_checked() {
     // The spring is explicit: a step near its time constant would blow it up.
     invalid(&GOOD.replace("timestep: 0.002", "timestep: 0.008"), "timing.timestep 0.008 s is too long for physics.soft_contact");
 }
+
+#[test]
+fn observing_the_turn_is_optional_and_needs_a_foot() {
+    let scene = parse(GOOD).unwrap();
+    assert!(!scene.observe_turn, "the main job's scene observes what it always did");
+    // Saved runs keep their scene in run.json: a scene without it writes no new field there.
+    assert!(!serde_json::to_string(&scene).unwrap().contains("observe_turn"));
+    let turning = GOOD.replace("    velocity_clip: 10.0,", "    velocity_clip: 10.0,\n    observe_turn: true,");
+    assert!(parse(&turning).unwrap().observe_turn);
+    invalid(&turning.replace(", is_foot: true", ""), "observe_turn needs a body with is_foot");
+}

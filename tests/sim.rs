@@ -375,3 +375,31 @@ fn self_collision_keeps_the_torso_out_of_the_leg() {
     assert!(without < -0.05, "without self-collision the fold goes through: closest {without}");
     assert!(with > -0.02, "with self-collision the torso stays out of the leg: closest {with}");
 }
+
+/// A scene that observes the turn so far gives the same observation with the turn appended:
+/// 0 at the start, in whole turns after, the judge's rule applied to the steps' infos.
+#[test]
+fn the_observed_turn_so_far_follows_the_judges_rule() {
+    use backflip::sim::{TurnRule, TurnSoFar};
+    let plain = scene();
+    let mut turning = (*plain).clone();
+    turning.observe_turn = true;
+    let turning = Arc::new(turning);
+    assert_eq!(turning.obs_dim(), plain.obs_dim() + 1);
+    let rule = TurnRule::for_scene(&turning);
+    let (mut a, mut b) = (Env::new(plain.clone()), Env::new(turning.clone()));
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let (oa, ob) = (a.reset(9), b.reset(9));
+    assert_eq!((&ob[..oa.len()], ob[oa.len()]), (&oa[..], 0.0));
+    let mut segment = TurnSoFar::new(b.info().pitch);
+    let mut largest = 0.0f32;
+    for _ in 0..3000 {
+        let action: Vec<f32> = (0..3).map(|_| rng.random_range(-1.0..=1.0)).collect();
+        let (oa, ob) = (a.step(&action).unwrap().0, b.step(&action).unwrap().0);
+        assert_eq!(&ob[..oa.len()], &oa[..], "the rest of the observation is unchanged");
+        let want = (segment.step(&rule, &b.info()).turn / std::f32::consts::TAU).clamp(0.0, 2.0);
+        assert_eq!(ob[oa.len()], want);
+        largest = largest.max(want);
+    }
+    assert!(largest > 0.05, "random torque turns the torso somewhat: {largest}");
+}

@@ -9,7 +9,8 @@ use rapier3d::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::world::{BodyPose, HopperWorld, RootOffset, pitch_of};
-use crate::scene::Scene;
+use super::turn::{TurnRule, TurnSoFar};
+use crate::scene::{OBSERVED_TURN_MAX, Scene};
 
 /// What the judges and rewards read after each control step.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Default)]
@@ -38,12 +39,18 @@ pub struct Env {
     world: HopperWorld,
     steps: usize,
     info: StepInfo,
+    /// The turn so far (src/sim/turn.rs), and what the last step measured of it: observed where
+    /// the scene says `observe_turn`.
+    turn_rule: TurnRule,
+    turn: TurnSoFar,
+    last_turn: f32,
 }
 
 impl Env {
     pub fn new(scene: Arc<Scene>) -> Env {
         let world = HopperWorld::build(&scene, RootOffset::default());
-        let mut env = Env { scene, world, steps: 0, info: StepInfo::default() };
+        let turn_rule = TurnRule::for_scene(&scene);
+        let mut env = Env { scene, world, steps: 0, info: StepInfo::default(), turn_rule, turn: TurnSoFar::new(0.0), last_turn: 0.0 };
         env.info = env.measure(0.0, 0.0);
         env
     }
@@ -67,6 +74,8 @@ impl Env {
         self.world = HopperWorld::build(&self.scene, offset);
         self.steps = 0;
         self.info = self.measure(offset.dpitch, 0.0);
+        self.turn = TurnSoFar::new(self.info.pitch);
+        self.last_turn = 0.0;
         self.observe()
     }
 
@@ -104,6 +113,7 @@ impl Env {
         let dt = self.scene.control_dt();
         self.info = self.measure(pitch, 0.0);
         self.info.x_velocity = (self.info.x - x_before) / dt;
+        self.last_turn = self.turn.step(&self.turn_rule, &self.info).turn;
         self.steps += 1;
         Ok((self.observe(), self.steps >= self.scene.timing.episode_steps))
     }
@@ -120,7 +130,8 @@ impl Env {
     }
 
     /// Root height, sin and cos of pitch (continuous across full turns), joint angles, root
-    /// velocities (x, z, pitch rate) and joint velocities, velocities clipped.
+    /// velocities (x, z, pitch rate) and joint velocities, velocities clipped; then, where the
+    /// scene says `observe_turn`, the turn so far in whole turns.
     pub fn observe(&self) -> Vec<f32> {
         let b = &self.world.physics.bodies;
         let h = &self.world.bodies;
@@ -139,6 +150,11 @@ impl Env {
         obs.push((-root.angvel().y).clamp(-clip, clip));
         for k in 0..self.scene.joints.len() {
             obs.push(self.world.joint_rate(k).clamp(-clip, clip));
+        }
+        if self.scene.observe_turn {
+            // The turn up to this step, before a landing on it starts the next: the step that
+            // lands a flip shows the whole turn.
+            obs.push((self.last_turn / std::f32::consts::TAU).clamp(0.0, OBSERVED_TURN_MAX));
         }
         obs
     }

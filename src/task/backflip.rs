@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::sim::{StepInfo, wrap_angle};
+use crate::sim::{CLEAN_TURN_DEG, StepInfo, TurnRule, TurnSoFar, UPRIGHT_DEG, wrap_angle};
 
 /// Counts clean backflips and scores clips, exactly as DESIGN.md defines a clean backflip:
 /// a backward turn of the torso of at least `min_turn_deg` during which only the foot touches
@@ -46,33 +46,37 @@ pub struct FlipReport {
 
 impl BackflipJudge {
     pub fn for_scene(scene: &crate::scene::Scene) -> BackflipJudge {
-        let foot_mask = scene
-            .bodies
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.is_foot)
-            .fold(0u8, |m, (i, _)| m | 1 << i);
-        let all = ((1u16 << scene.bodies.len().min(8)) - 1) as u8;
+        let rule = TurnRule::for_scene(scene);
         let root = &scene.bodies[0];
         BackflipJudge {
-            min_turn_deg: 330.0,
-            upright_deg: 30.0,
+            min_turn_deg: CLEAN_TURN_DEG,
+            upright_deg: UPRIGHT_DEG,
             hold_seconds: 0.3,
             control_dt: scene.control_dt(),
-            foot_mask,
-            body_mask: all & !foot_mask,
+            foot_mask: rule.foot_mask,
+            body_mask: rule.body_mask,
             stand_height: (root.from[1] + root.to[1]) / 2.0,
         }
     }
 
+    /// The rule its flips' turns are measured by (src/sim/turn.rs).
+    pub fn turn_rule(&self) -> TurnRule {
+        TurnRule {
+            min_turn: self.min_turn_deg.to_radians(),
+            upright: self.upright_deg.to_radians(),
+            foot_mask: self.foot_mask,
+            body_mask: self.body_mask,
+        }
+    }
+
     pub fn evaluate(&self, steps: &[StepInfo]) -> FlipReport {
-        let min_turn = self.min_turn_deg.to_radians();
-        let upright = self.upright_deg.to_radians();
+        let rule = self.turn_rule();
+        let min_turn = rule.min_turn;
+        let upright = rule.upright;
         let hold = (self.hold_seconds / self.control_dt).ceil() as usize;
         let mut report = FlipReport::default();
         let Some(first) = steps.first() else { return report };
-        // Lowest pitch of the current clean segment: the turn is measured from it.
-        let mut low = first.pitch;
+        let mut segment = TurnSoFar::new(first.pitch);
         let mut attempt = 0.0f32;
         let mut landed_at: Option<usize> = None;
         let mut fallen = 0usize;
@@ -81,7 +85,8 @@ impl BackflipJudge {
         let nearness = |pitch: f32| 1.0 - ((wrap_angle(pitch).abs() - upright).max(0.0) / (std::f32::consts::PI - upright)).min(1.0);
         for (t, s) in steps.iter().enumerate() {
             let touchdown = std::mem::replace(&mut flying, s.contacts == 0) && s.contacts != 0;
-            if s.contacts & self.body_mask != 0 {
+            let seen = segment.step(&rule, s);
+            if seen.down {
                 // Something other than the foot is down: any flip in progress is not clean,
                 // and a landing still in its hold was a whole turn that crashed.
                 fallen += 1;
@@ -89,12 +94,11 @@ impl BackflipJudge {
                     report.best_attempt = 1.0;
                     report.near_landing = 1.0;
                 }
-                if touchdown && s.pitch - low >= 0.5 * min_turn {
+                if touchdown && seen.turn >= 0.5 * min_turn {
                     report.near_landing = report.near_landing.max(nearness(s.pitch));
                 }
                 report.best_attempt = report.best_attempt.max(attempt);
                 attempt = 0.0;
-                low = s.pitch;
                 continue;
             }
             report.max_rise = report.max_rise.max(s.z - self.stand_height);
@@ -104,16 +108,12 @@ impl BackflipJudge {
                 report.clean_flips += 1;
                 landed_at = None;
             }
-            low = low.min(s.pitch);
-            let turn = s.pitch - low;
-            attempt = attempt.max((turn / min_turn).min(1.0));
-            let on_foot = s.contacts & self.foot_mask != 0;
-            if landed_at.is_none() && turn >= min_turn && on_foot && wrap_angle(s.pitch).abs() <= upright {
+            attempt = attempt.max((seen.turn / min_turn).min(1.0));
+            if seen.landed && landed_at.is_none() {
+                // The next flip is measured from this landing (the segment starts again).
                 landed_at = Some(t);
-                // The next flip is measured from this landing.
-                low = s.pitch;
                 attempt = 0.0;
-            } else if touchdown && turn >= 0.5 * min_turn {
+            } else if touchdown && seen.turn >= 0.5 * min_turn {
                 report.near_landing = report.near_landing.max(nearness(s.pitch));
             }
         }

@@ -1,0 +1,90 @@
+//! The turn so far: how far the torso has turned backwards since the clean segment under way
+//! began, by the rule the backflip judge counts flips with (task/backflip.rs). A segment begins
+//! when a body other than the foot touches the ground, and at each landing: on the foot, the
+//! torso within `UPRIGHT_DEG` of upright, after at least `CLEAN_TURN_DEG` of turn. A scene may
+//! show it to the policy and the reward model (`Scene::observe_turn`), because an upright hopper
+//! on its foot looks the same whether or not it has just turned
+//! (docs/notebook/2026-12-05-turn-so-far.md).
+
+use super::StepInfo;
+use super::wrap_angle;
+use crate::scene::Scene;
+
+/// Backward turn of the torso, in degrees, that a clean backflip needs (DESIGN's definition).
+pub const CLEAN_TURN_DEG: f32 = 330.0;
+/// How far from upright, in degrees, a landing may be.
+pub const UPRIGHT_DEG: f32 = 30.0;
+
+/// What ends a segment: the turn a landing needs, the upright band, and which bodies are the
+/// foot (may touch) and which are not.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TurnRule {
+    /// Radians.
+    pub min_turn: f32,
+    /// Radians.
+    pub upright: f32,
+    pub foot_mask: u8,
+    pub body_mask: u8,
+}
+
+impl TurnRule {
+    /// The definition's thresholds with the scene's foot.
+    pub fn for_scene(scene: &Scene) -> TurnRule {
+        let foot_mask = scene
+            .bodies
+            .iter()
+            .take(8)
+            .enumerate()
+            .filter(|(_, b)| b.is_foot)
+            .fold(0u8, |m, (i, _)| m | 1 << i);
+        let all = ((1u16 << scene.bodies.len().min(8)) - 1) as u8;
+        TurnRule {
+            min_turn: CLEAN_TURN_DEG.to_radians(),
+            upright: UPRIGHT_DEG.to_radians(),
+            foot_mask,
+            body_mask: all & !foot_mask,
+        }
+    }
+}
+
+/// One step as the segment saw it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TurnStep {
+    /// Backward turn of the segment up to and including this step, radians (before a landing or
+    /// a fall on this step starts the next segment).
+    pub turn: f32,
+    /// A body other than the foot touches the ground: the segment ended unclean.
+    pub down: bool,
+    /// The segment ended in a landing.
+    pub landed: bool,
+}
+
+/// The lowest torso pitch of the segment under way: the turn is measured from it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TurnSoFar {
+    low: f32,
+}
+
+impl TurnSoFar {
+    /// A segment starting at `pitch` (an episode's first step).
+    pub fn new(pitch: f32) -> TurnSoFar {
+        TurnSoFar { low: pitch }
+    }
+
+    /// Takes in the state a step reached.
+    pub fn step(&mut self, rule: &TurnRule, s: &StepInfo) -> TurnStep {
+        if s.contacts & rule.body_mask != 0 {
+            let turn = s.pitch - self.low;
+            self.low = s.pitch;
+            return TurnStep { turn, down: true, landed: false };
+        }
+        self.low = self.low.min(s.pitch);
+        let turn = s.pitch - self.low;
+        let on_foot = s.contacts & rule.foot_mask != 0;
+        let landed = turn >= rule.min_turn && on_foot && wrap_angle(s.pitch).abs() <= rule.upright;
+        if landed {
+            self.low = s.pitch;
+        }
+        TurnStep { turn, down: false, landed }
+    }
+}
