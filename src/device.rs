@@ -1,6 +1,7 @@
 //! The one place a compute device is chosen; everything else takes a `Device` argument.
 
-use burn::prelude::Device;
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::prelude::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -12,6 +13,30 @@ pub enum DeviceKind {
     Ndarray,
     /// NVIDIA GPU through burn-cuda (needs the `cuda` cargo feature; CUDA loads at run time).
     Cuda,
+}
+
+/// Builds the module `init` builds, its parameters drawn from the device's random numbers
+/// seeded by `seed`. burn keeps one random stream per backend for the whole process and draws a
+/// parameter at its first use, so two runs in one process (`experiment --jobs 2`) drew from one
+/// stream in an order set by their threads' timing, and a seed no longer gave one run
+/// (docs/notebook/2026-12-05-turn-so-far.md). Here seeding and every draw are one step, under a
+/// lock.
+pub fn seeded_init<M: Module>(device: &Device, seed: u64, init: impl FnOnce() -> M) -> M {
+    static STREAM: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _held = STREAM.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    device.seed(seed);
+    let module = init();
+    module.visit(&mut DrawNow);
+    module
+}
+
+/// Draws every parameter of a module that is still waiting for its first use.
+struct DrawNow;
+
+impl ModuleVisitor for DrawNow {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        param.val();
+    }
 }
 
 #[cfg(not(feature = "cuda"))]

@@ -6,6 +6,8 @@ use std::time::{Duration, Instant};
 
 use backflip::prefs::ComparisonStore;
 
+mod common;
+
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("backflip-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -62,21 +64,6 @@ fn answers_without_clock(run: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-/// metrics.csv without its wall-clock columns.
-fn metrics_without_clock(run: &Path) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let clock = backflip::metrics::WALL_CLOCK_COLUMNS;
-    let keep: Vec<usize> = (0..header.len()).filter(|&i| !clock.contains(&header[i])).collect();
-    assert_eq!(keep.len() + clock.len(), header.len(), "every wall-clock column is in the header");
-    lines.map(|l| {
-        let cols: Vec<&str> = l.split(',').collect();
-        keep.iter().map(|&i| cols[i].to_string()).collect()
-    })
-    .collect()
-}
-
 #[test]
 fn oracle_runs_of_one_seed_are_identical_and_another_seed_differs() {
     // Two runs of seed 5 at once (so their threads interleave differently), then seed 6.
@@ -104,14 +91,14 @@ fn oracle_runs_of_one_seed_are_identical_and_another_seed_differs() {
     let answers = answers_without_clock(&runs[0]);
     assert!(answers.len() >= 60, "the schedule asked for most of the budget: {}", answers.len());
     assert_eq!(answers, answers_without_clock(&runs[1]), "comparisons.jsonl apart from time_ms and response_ms");
-    let metrics = metrics_without_clock(&runs[0]);
+    let metrics = common::metrics_without_clock(&runs[0]);
     assert_eq!(metrics.len(), 10);
-    assert_eq!(metrics, metrics_without_clock(&runs[1]), "metrics.csv apart from its wall-clock columns");
+    assert_eq!(metrics, common::metrics_without_clock(&runs[1]), "metrics.csv apart from its wall-clock columns");
     let eval = std::fs::read(runs[0].join("eval.json")).unwrap();
     assert_eq!(eval, std::fs::read(runs[1].join("eval.json")).unwrap(), "eval.json byte for byte");
     // The comparison is not vacuous: another seed gives other answers and another policy.
     assert_ne!(answers, answers_without_clock(&runs[2]));
-    assert_ne!(metrics, metrics_without_clock(&runs[2]));
+    assert_ne!(metrics, common::metrics_without_clock(&runs[2]));
 }
 
 /// `backflip labelers RUN`: per labeler, answers, seconds, equal and can't-tell shares, undos

@@ -19,11 +19,14 @@ fn embedded_scenes_load_with_standard_dimensions() {
     assert_eq!(s.timing.episode_steps, 1000);
     assert!((s.control_dt() - 0.008).abs() < 1e-6);
     assert_eq!(s.clip_steps(), 188);
-    assert_eq!(s.obs_dim(), 12);
+    // The standard Hopper's 11 with the pitch as its sine and cosine, and the turn so far.
+    assert!(s.observe_turn);
+    assert_eq!(s.obs_dim(), 13);
     assert_eq!(s.action_dim(), 3);
     assert!(s.joints.iter().all(|j| j.gear == 200.0));
     let f = Scene::builtin("hopper-forward").unwrap();
     assert_eq!(f.task, TaskKind::HopForward);
+    assert_eq!(f.obs_dim(), 12);
     assert_eq!(f.bodies, s.bodies);
 }
 
@@ -141,11 +144,14 @@ fn soft_contact_is_optional_and_checked() {
 
 #[test]
 fn observing_the_turn_is_optional_and_needs_a_foot() {
-    let scene = parse(GOOD).unwrap();
-    assert!(!scene.observe_turn, "the main job's scene observes what it always did");
-    // Saved runs keep their scene in run.json: a scene without it writes no new field there.
-    assert!(!serde_json::to_string(&scene).unwrap().contains("observe_turn"));
-    let turning = GOOD.replace("    velocity_clip: 10.0,", "    velocity_clip: 10.0,\n    observe_turn: true,");
-    assert!(parse(&turning).unwrap().observe_turn);
-    invalid(&turning.replace(", is_foot: true", ""), "observe_turn needs a body with is_foot");
+    let turning = "    observe_turn: true,\n";
+    assert!(GOOD.contains(turning), "the backflip's scene observes the turn so far");
+    assert!(parse(GOOD).unwrap().observe_turn);
+    // A scene from before the field (as saved in older runs' run.json) observes what it did.
+    let before = parse(&GOOD.replace(turning, "")).unwrap();
+    assert!(!before.observe_turn);
+    assert_eq!(before.obs_dim(), 12);
+    // Without it, a scene writes no new field: such a run.json reads the same to older binaries.
+    assert!(!serde_json::to_string(&before).unwrap().contains("observe_turn"));
+    invalid(&GOOD.replace(", is_foot: true", ""), "observe_turn needs a body with is_foot");
 }

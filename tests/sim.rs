@@ -192,7 +192,8 @@ fn a_knee_torque_leaves_the_ankle_alone() {
     for _ in 0..10 {
         obs = env.step(&[0.0, -0.3, 0.0]).unwrap().0;
     }
-    // Observation: z, sin and cos of pitch, 3 joint angles, x, z and pitch rates, 3 joint rates.
+    // Observation: z, sin and cos of pitch, 3 joint angles, x, z and pitch rates, 3 joint rates
+    // (then the turn so far).
     let (pitch_rate, knee, ankle) = (obs[8], obs[10], obs[11]);
     assert!((knee / -3.884 - 1.0).abs() < 0.2, "knee rate {knee}");
     assert!((pitch_rate / 1.801 - 1.0).abs() < 0.2, "pitch rate {pitch_rate}");
@@ -381,10 +382,11 @@ fn self_collision_keeps_the_torso_out_of_the_leg() {
 #[test]
 fn the_observed_turn_so_far_follows_the_judges_rule() {
     use backflip::sim::{TurnRule, TurnSoFar};
-    let plain = scene();
-    let mut turning = (*plain).clone();
-    turning.observe_turn = true;
-    let turning = Arc::new(turning);
+    let turning = scene();
+    assert!(turning.observe_turn);
+    let mut plain = (*turning).clone();
+    plain.observe_turn = false;
+    let plain = Arc::new(plain);
     assert_eq!(turning.obs_dim(), plain.obs_dim() + 1);
     let rule = TurnRule::for_scene(&turning);
     let (mut a, mut b) = (Env::new(plain.clone()), Env::new(turning.clone()));

@@ -103,9 +103,9 @@ const LOG_SQRT_2PI: f32 = 0.918_938_5; // ln(sqrt(2 pi))
 impl Ppo {
     pub fn new(config: PpoConfig, obs_dim: usize, action_dim: usize, device: &Device, seed: u64) -> Ppo {
         let device = device.clone().autodiff();
-        device.seed(seed);
-        let agent = AgentConfig::new(obs_dim, action_dim, config.hidden, config.init_log_std)
-            .init(config.activation, &device);
+        let agent = crate::device::seeded_init(&device, seed, || {
+            AgentConfig::new(obs_dim, action_dim, config.hidden, config.init_log_std).init(config.activation, &device)
+        });
         Ppo {
             obs_rms: RunningMeanStd::new(obs_dim),
             reward_scaler: RewardScaler::new(config.num_envs, config.gamma),

@@ -126,10 +126,11 @@ pub struct RewardSnapshot {
 impl RewardEnsemble {
     pub fn new(config: RewardConfig, d_input: usize, device: &Device, seed: u64) -> RewardEnsemble {
         let device = device.clone().autodiff();
-        device.seed(seed ^ 0x4E5A_0000);
-        let members = (0..config.members)
-            .map(|_| RewardNetConfig::new(d_input).with_d_hidden(config.hidden).with_bounded(config.bounded).init(&device))
-            .collect();
+        let members = crate::device::seeded_init(&device, seed ^ 0x4E5A_0000, || {
+            (0..config.members)
+                .map(|_| RewardNetConfig::new(d_input).with_d_hidden(config.hidden).with_bounded(config.bounded).init(&device))
+                .collect()
+        });
         let optims = (0..config.members).map(|_| AdamConfig::new().init()).collect();
         RewardEnsemble {
             norms: vec![(0.0, 1.0); config.members],
