@@ -2,7 +2,7 @@
 //! the main job (the reward learned from a scripted teacher's comparisons) and N of the
 //! hand-written baseline, at the same env steps, each evaluated with the deterministic policy
 //! at its snapshots and at the end; one table (per seed, and median, min and max per arm) and
-//! one plot of success against env steps. Every run is deterministic (src/pipeline.rs), so an
+//! one plot of success against env steps. Every run is deterministic (src/prefs/driver.rs), so an
 //! interrupted experiment resumes where it stopped and gives what it would have given.
 //!
 //! ```text
