@@ -15,8 +15,12 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
+fn scene() -> Arc<Scene> {
+    Arc::new(Scene::builtin("hopper-backflip").unwrap())
+}
+
 fn clips() -> Vec<Clip> {
-    rollout::record(Arc::new(Scene::builtin("hopper-backflip").unwrap()), FixedPolicy::Random, 400, 3).unwrap()
+    rollout::record(scene(), FixedPolicy::Random, 400, 3).unwrap()
 }
 
 #[test]
@@ -25,7 +29,8 @@ fn a_rollout_is_cut_into_clips_of_the_scene_length() {
     assert_eq!(c.iter().map(|c| c.steps.len()).collect::<Vec<_>>(), vec![188, 188, 24]);
     assert_eq!(c[1].start_step, 188);
     assert_eq!(c[0].steps[0].poses.len(), 4);
-    assert_eq!(c[0].steps[0].obs.len(), 12);
+    // Each step keeps the whole observation the action was chosen from.
+    assert_eq!(c[0].steps[0].obs.len(), scene().obs_dim());
 }
 
 #[test]

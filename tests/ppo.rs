@@ -174,7 +174,7 @@ fn small_config() -> PpoConfig {
 fn hopper_run(seed: u64, device: DeviceKind) -> (Ppo, Vec<String>) {
     let scene = Arc::new(Scene::builtin("hopper-backflip").unwrap());
     let config = small_config();
-    let mut ppo = Ppo::new(config.clone(), 12, 3, &device.device().unwrap(), seed);
+    let mut ppo = Ppo::new(config.clone(), scene.obs_dim(), scene.action_dim(), &device.device().unwrap(), seed);
     let mut env = HopperEnv::new(scene, EnvSpec::reward(EnvReward::Handwritten(Default::default())), config.num_envs, seed).unwrap();
     let log = (0..2).map(|_| format!("{:?}", ppo.iterate(&mut env, 10).unwrap()).split(", rollout_seconds").next().unwrap().to_string()).collect();
     (ppo, log)
@@ -186,7 +186,8 @@ fn same_seed_same_first_iterations_on_each_cpu_device() {
         let (a, log_a) = hopper_run(5, device);
         let (b, log_b) = hopper_run(5, device);
         assert_eq!(log_a, log_b, "{device:?}");
-        let obs: Vec<f32> = (0..24).map(|i| (i as f32 * 0.3).sin()).collect();
+        // Two observations.
+        let obs: Vec<f32> = (0..2 * Scene::builtin("hopper-backflip").unwrap().obs_dim()).map(|i| (i as f32 * 0.3).sin()).collect();
         assert_eq!(a.act_deterministic(&a.policy(), &obs), b.act_deterministic(&b.policy(), &obs));
         let (_, log_c) = hopper_run(6, device);
         assert_ne!(log_a, log_c, "another seed differs");
@@ -236,7 +237,8 @@ fn checkpoint_round_trip_gives_identical_actions() {
     let run = RunDir::create(&dir, &config).unwrap();
     run.save_checkpoint(&ppo).unwrap();
     let loaded = run.load_checkpoint(&DeviceKind::Flex.device().unwrap(), 3).unwrap();
-    let obs: Vec<f32> = (0..36).map(|i| (i as f32 * 0.7).cos() * 2.0).collect();
+    // Three observations.
+    let obs: Vec<f32> = (0..3 * Scene::builtin("hopper-backflip").unwrap().obs_dim()).map(|i| (i as f32 * 0.7).cos() * 2.0).collect();
     assert_eq!(ppo.act_deterministic(&ppo.policy(), &obs), loaded.act_deterministic(&loaded.policy(), &obs));
     assert_eq!(loaded.global_step, ppo.global_step);
     assert_eq!(loaded.obs_rms, ppo.obs_rms);
