@@ -328,3 +328,44 @@ fn the_near_landing_credit_prefers_almost_landing_to_landing_on_the_head() {
     assert_eq!(answer(0.2, &near, &head), Answer::Left, "almost landed beats landed on its head");
     assert_eq!(answer(0.2, &near, &pending), Answer::Right, "a landing beats almost landing");
 }
+
+/// The landing credit pays how near upright a clip's turns come down on average: a full turn
+/// that comes down on its foot 60 degrees past upright beats one that lands on its head, a flip
+/// alone beats the same flip followed by a crashed turn upside down, and of two turns, one
+/// upright and one on the head, the credit pays the mean, not the best.
+#[test]
+fn the_landing_credit_pays_how_well_the_turns_come_down_on_average() {
+    use backflip::prefs::{Answer, TeacherConfig};
+    let over = TAU + 60f32.to_radians();
+    let mut near = flip(0.0, over);
+    let last = *near.last().unwrap();
+    near.extend(std::iter::repeat_n(StepInfo { contacts: TORSO, z: 0.3, ..last }, 40));
+    let near = cat(&[stand(20, 0.0), near]);
+    let head = cat(&[stand(21, 0.0), crashed_from(0.0, TAU + std::f32::consts::PI)]);
+    let j = judge();
+    let (n, h) = (j.evaluate(&near), j.evaluate(&head));
+    assert!((n.touchdown_nearness - 0.8).abs() < 0.01, "one touchdown, 30 degrees past the band: {}", n.touchdown_nearness);
+    assert!(h.touchdown_nearness < 0.01, "upside down: {}", h.touchdown_nearness);
+    // A clean flip counts as a touchdown at 1; a crash upside down after it halves the mean.
+    let alone = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(60, TAU)]);
+    let then_crash = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(20, TAU), crashed_from(TAU, TAU + std::f32::consts::PI)]);
+    assert!((j.evaluate(&alone).touchdown_nearness - 1.0).abs() < 1e-6);
+    assert!((j.evaluate(&then_crash).touchdown_nearness - 0.5).abs() < 0.01, "{}", j.evaluate(&then_crash).touchdown_nearness);
+    // No touchdown after half a turn: nothing to average.
+    assert_eq!(j.evaluate(&stand(100, 0.0)).touchdown_nearness, 0.0);
+    // Two turns: the first lands upright on the foot and falls within its hold, the second
+    // comes down on the head. The best touchdown was upright; the mean counts the crash too.
+    let mut two = flip(0.0, TAU);
+    let landed = *two.last().unwrap();
+    two.extend(std::iter::repeat_n(landed, 10));
+    two.extend(std::iter::repeat_n(StepInfo { contacts: TORSO, z: 0.3, ..landed }, 10));
+    two.extend(crashed_from(TAU, TAU + std::f32::consts::PI));
+    let t = j.evaluate(&cat(&[stand(20, 0.0), two]));
+    assert_eq!((t.clean_flips, t.near_landing), (0, 1.0), "the best touchdown alone was upright");
+    assert!((t.touchdown_nearness - 0.5).abs() < 0.01, "the mean counts the crash too: {}", t.touchdown_nearness);
+    let answer = |credit: f32, left: &[StepInfo], right: &[StepInfo]| {
+        rational_answer(TeacherConfig { landing_credit: credit, ..Default::default() }, left, right)
+    };
+    assert_eq!(answer(0.0, &near, &head), Answer::Equal, "the judge alone cannot tell them apart");
+    assert_eq!(answer(0.3, &near, &head), Answer::Left, "nearly upright beats on its head");
+}

@@ -254,3 +254,29 @@ fn answers_from_before_names_read_as_a_person() {
     assert_eq!(in_force[0].labeler, Who::person(""));
     assert_eq!(in_force[0].labeler.label(), "person");
 }
+
+/// The ensemble's members start from different weights: disagreement-based queries and the
+/// bootstrap need members that differ (one seed draws all of them, one after another).
+#[test]
+fn the_ensembles_members_start_different() {
+    let device = backflip::device::DeviceKind::Flex.device().unwrap();
+    let pairs = synthetic(4, 7);
+    let snap = RewardEnsemble::new(RewardConfig::default(), 3, &device, 0).snapshot(0);
+    for p in &pairs {
+        let prefs = snap.preference(&p.left, &p.right);
+        assert_eq!(prefs.len(), 3);
+        assert!(prefs.iter().any(|&x| (x - prefs[0]).abs() > 1e-6), "members agree exactly: {prefs:?}");
+    }
+}
+
+/// The landing credit is refused outside [0, 0.4), by name: at 0.4 a crashed turn that came
+/// down upright would score as a clean flip.
+#[test]
+fn the_landing_credit_is_checked() {
+    let with = |landing_credit: f32| TeacherConfig { landing_credit, ..TeacherConfig::humanlike() }.validate();
+    assert!(with(0.0).is_ok() && with(0.3).is_ok());
+    for bad in [0.4, -0.1, f32::NAN] {
+        let err = with(bad).unwrap_err().to_string();
+        assert!(err.contains("teacher.landing_credit"), "{err}");
+    }
+}

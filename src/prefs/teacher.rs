@@ -106,10 +106,11 @@ impl OracleLabeler {
             Vec::new()
         };
         let mut total = self.task.clip_score(&infos, &actions);
-        let (cost, near) = (self.teacher.config.tumble_cost, self.teacher.config.near_landing_credit);
-        if cost > 0.0 || near > 0.0 {
+        let c = &self.teacher.config;
+        let (cost, near, landing) = (c.tumble_cost, c.near_landing_credit, c.landing_credit);
+        if cost > 0.0 || near > 0.0 || landing > 0.0 {
             let report = self.task.judge.evaluate(&infos);
-            total += near * report.near_landing;
+            total += near * report.near_landing + landing * report.touchdown_nearness;
             let unlanded = full_backward_turns(&infos).saturating_sub(report.clean_flips);
             // The free turns apply in every clip, with a landed flip or without: sparing them
             // only before a first flip measured worse (docs/notebook/2026-12-05-tumbling.md, E10).

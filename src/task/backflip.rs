@@ -42,6 +42,11 @@ pub struct FlipReport {
     /// band (a landing that then fell within its hold, or a turn that fell short of 330
     /// degrees), falling linearly to 0 upside down. What a person sees as "almost landed it".
     pub near_landing: f32,
+    /// The mean, over every touchdown after at least half a turn (a clean landing counts 1),
+    /// of how near upright it came down, by `near_landing`'s measure; 0 without one. Unlike
+    /// `near_landing` (the best of them) it falls with each turn that comes down badly, so a
+    /// tumble's many touchdowns do not buy a lucky one: how well the clip's turns land.
+    pub touchdown_nearness: f32,
 }
 
 impl BackflipJudge {
@@ -83,9 +88,14 @@ impl BackflipJudge {
         // In flight since the last touch of the ground: the next touch is a touchdown.
         let mut flying = false;
         let nearness = |pitch: f32| 1.0 - ((wrap_angle(pitch).abs() - upright).max(0.0) / (std::f32::consts::PI - upright)).min(1.0);
+        let (mut touchdowns, mut nearness_sum) = (0usize, 0.0f32);
         for (t, s) in steps.iter().enumerate() {
             let touchdown = std::mem::replace(&mut flying, s.contacts == 0) && s.contacts != 0;
             let seen = segment.step(&rule, s);
+            if seen.landed || (touchdown && seen.turn >= 0.5 * min_turn) {
+                touchdowns += 1;
+                nearness_sum += if seen.landed { 1.0 } else { nearness(s.pitch) };
+            }
             if seen.down {
                 // Something other than the foot is down: any flip in progress is not clean,
                 // and a landing still in its hold was a whole turn that crashed.
@@ -120,6 +130,7 @@ impl BackflipJudge {
         report.landing_pending = landed_at.is_some();
         report.best_attempt = report.best_attempt.max(attempt);
         report.fallen_fraction = fallen as f32 / steps.len() as f32;
+        report.touchdown_nearness = if touchdowns == 0 { 0.0 } else { nearness_sum / touchdowns as f32 };
         report
     }
 
