@@ -118,6 +118,10 @@ pub struct PrefArgs {
     /// the backflip, where one such turn a clip is free; 0 for hop forward).
     #[arg(long)]
     pub tumble_cost: Option<f32>,
+    /// Score added, times how near upright the clip's turns came down on average (see
+    /// docs/design.md, the teacher; backflip only; 0 for hop forward).
+    #[arg(long)]
+    pub landing_credit: Option<f32>,
     /// Env steps of exploration (a state-entropy reward) before the first comparisons
     /// (default: a tenth of --steps for the backflip, 0 for hop forward).
     #[arg(long)]
@@ -220,6 +224,7 @@ impl PrefArgs {
         t.skip_threshold = self.skip_threshold.unwrap_or(t.skip_threshold);
         t.gamma = self.myopic_gamma.unwrap_or(t.gamma);
         t.tumble_cost = self.tumble_cost.unwrap_or(t.tumble_cost);
+        t.landing_credit = self.landing_credit.unwrap_or(t.landing_credit);
         c.comparisons = self.comparisons.unwrap_or(c.comparisons);
         c.queries = self.queries.unwrap_or(c.queries);
         c.initial_clips = self.initial_clips.unwrap_or(c.initial_clips);

@@ -196,6 +196,7 @@ fn out_of_range_settings_are_one_line_errors() {
         (vec!["--labeler", "oracle", "--comparisons", "0"], None, "comparisons"),
         (vec!["--labeler", "oracle", "--comparisons", "1"], None, "comparisons"),
         (vec!["--labeler", "oracle", "--eps", "1.5"], None, "teacher.eps"),
+        (vec!["--labeler", "oracle", "--landing-credit", "0.5"], None, "teacher.landing_credit"),
         (vec!["--labeler", "oracle", "--teacher", "boltzmann", "--beta", "NaN"], None, "teacher.beta"),
         (vec!["--steps", "0"], None, "steps"),
         (vec!["--checkpoint-every", "0"], None, "checkpoint_every"),
