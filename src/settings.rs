@@ -119,7 +119,7 @@ pub struct PrefArgs {
     #[arg(long)]
     pub tumble_cost: Option<f32>,
     /// Score added, times how near upright the clip's turns came down on average (see
-    /// docs/design.md, the teacher; backflip only; 0 for hop forward).
+    /// docs/design.md, the teacher; default 0; meant for the backflip's teacher).
     #[arg(long)]
     pub landing_credit: Option<f32>,
     /// Env steps of exploration (a state-entropy reward) before the first comparisons

@@ -331,8 +331,9 @@ fn the_near_landing_credit_prefers_almost_landing_to_landing_on_the_head() {
 
 /// The landing credit pays how near upright a clip's turns come down on average: a full turn
 /// that comes down on its foot 60 degrees past upright beats one that lands on its head, a flip
-/// alone beats the same flip followed by a crashed turn upside down, and of two turns, one
-/// upright and one on the head, the credit pays the mean, not the best.
+/// alone gets more of the credit than the same flip followed by a crashed turn upside down
+/// (not enough to outscore it: the crash adds the judge's 0.6 for a whole turn), and of two
+/// turns, one upright and one on the head, the credit pays the mean, not the best.
 #[test]
 fn the_landing_credit_pays_how_well_the_turns_come_down_on_average() {
     use backflip::prefs::{Answer, TeacherConfig};
@@ -351,6 +352,13 @@ fn the_landing_credit_pays_how_well_the_turns_come_down_on_average() {
     let then_crash = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(20, TAU), crashed_from(TAU, TAU + std::f32::consts::PI)]);
     assert!((j.evaluate(&alone).touchdown_nearness - 1.0).abs() < 1e-6);
     assert!((j.evaluate(&then_crash).touchdown_nearness - 0.5).abs() < 0.01, "{}", j.evaluate(&then_crash).touchdown_nearness);
+    // A foot that comes down 60 degrees past upright and rocks back into the band lands on
+    // that same touch: one touchdown, a landing, counted once at 1.
+    let mut rocked = flip(0.0, over);
+    rocked.extend((1..=10).map(|i| step(over - 40f32.to_radians() * i as f32 / 10.0, FOOT, 1.25)));
+    rocked.extend(stand(60, TAU + 20f32.to_radians()));
+    let r = j.evaluate(&cat(&[stand(20, 0.0), rocked]));
+    assert_eq!((r.clean_flips, r.touchdown_nearness), (1, 1.0));
     // No touchdown after half a turn: nothing to average.
     assert_eq!(j.evaluate(&stand(100, 0.0)).touchdown_nearness, 0.0);
     // Two turns: the first lands upright on the foot and falls within its hold, the second

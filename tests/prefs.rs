@@ -261,7 +261,8 @@ fn answers_from_before_names_read_as_a_person() {
 fn the_ensembles_members_start_different() {
     let device = backflip::device::DeviceKind::Flex.device().unwrap();
     let pairs = synthetic(4, 7);
-    let snap = RewardEnsemble::new(RewardConfig::default(), 3, &device, 0).snapshot(0);
+    let input_size = 3;
+    let snap = RewardEnsemble::new(RewardConfig { members: 3, ..Default::default() }, input_size, &device, 0).snapshot(0);
     for p in &pairs {
         let prefs = snap.preference(&p.left, &p.right);
         assert_eq!(prefs.len(), 3);
@@ -275,6 +276,8 @@ fn the_ensembles_members_start_different() {
 fn the_landing_credit_is_checked() {
     let with = |landing_credit: f32| TeacherConfig { landing_credit, ..TeacherConfig::humanlike() }.validate();
     assert!(with(0.0).is_ok() && with(0.3).is_ok());
+    let both = TeacherConfig { landing_credit: 0.3, near_landing_credit: 0.2, ..TeacherConfig::humanlike() }.validate();
+    assert!(both.unwrap_err().to_string().contains("teacher.near_landing_credit + teacher.landing_credit"));
     for bad in [0.4, -0.1, f32::NAN] {
         let err = with(bad).unwrap_err().to_string();
         assert!(err.contains("teacher.landing_credit"), "{err}");

@@ -242,10 +242,11 @@ pub struct TeacherConfig {
     /// Added to a clip's score, times how near upright its turns came down on average
     /// (`FlipReport::touchdown_nearness`: every touchdown after at least half a turn, a clean
     /// landing counting 1): a person prefers a turn that comes down nearly upright to one that
-    /// over-rotates onto its back, and a flip alone to a flip followed by a crash, where the
-    /// judge's score is the same. The mean, not the best touchdown, so that tumbling buys no
-    /// lucky touchdown (the near-landing credit's loophole in E11). Why:
-    /// docs/notebook/2026-12-05-landing-credit.md.
+    /// over-rotates onto its back, where the judge's score is the same; a flip followed by a
+    /// crash gets less of the credit than the flip alone. The mean, not the best touchdown, so
+    /// that tumbling buys no lucky touchdown (the near-landing credit's loophole in E11). Off
+    /// by default: at 0.3 every seed unlearned its flips late (E16,
+    /// docs/notebook/2026-12-05-landing-credit.md).
     #[serde(default, skip_serializing_if = "is_zero_f32")]
     pub landing_credit: f32,
 }
@@ -286,10 +287,15 @@ impl TeacherConfig {
         non_negative("teacher.tumble_cost", self.tumble_cost as f64)?;
         let near = self.near_landing_credit;
         anyhow::ensure!((0.0..=0.2f32).contains(&near), "teacher.near_landing_credit must be in [0, 0.2], got {near}");
-        // Below 0.4 a crashed full turn (0.6), however near upright it came down, stays below
-        // a clean flip (1).
+        // Below 0.4 in all a crashed full turn (0.6), however near upright it came down, stays
+        // below a clean flip (1).
         let landing = self.landing_credit;
         anyhow::ensure!((0.0..0.4f32).contains(&landing), "teacher.landing_credit must be in [0, 0.4), got {landing}");
+        anyhow::ensure!(
+            near + landing < 0.4,
+            "teacher.near_landing_credit + teacher.landing_credit must be below 0.4, got {}",
+            near + landing
+        );
         Ok(())
     }
 

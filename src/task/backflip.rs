@@ -89,12 +89,25 @@ impl BackflipJudge {
         let mut flying = false;
         let nearness = |pitch: f32| 1.0 - ((wrap_angle(pitch).abs() - upright).max(0.0) / (std::f32::consts::PI - upright)).min(1.0);
         let (mut touchdowns, mut nearness_sum) = (0usize, 0.0f32);
+        // The nearness counted for the touch of the ground under way, if one was: a foot that
+        // comes down past the band and rocks into it lands on that same touch, which then
+        // counts once, as a landing.
+        let mut counted: Option<f32> = None;
         for (t, s) in steps.iter().enumerate() {
             let touchdown = std::mem::replace(&mut flying, s.contacts == 0) && s.contacts != 0;
             let seen = segment.step(&rule, s);
+            if s.contacts == 0 {
+                counted = None;
+            }
             if seen.landed || (touchdown && seen.turn >= 0.5 * min_turn) {
-                touchdowns += 1;
-                nearness_sum += if seen.landed { 1.0 } else { nearness(s.pitch) };
+                let near = if seen.landed { 1.0 } else { nearness(s.pitch) };
+                match counted.replace(near) {
+                    Some(before) => nearness_sum += near - before,
+                    None => {
+                        touchdowns += 1;
+                        nearness_sum += near;
+                    }
+                }
             }
             if seen.down {
                 // Something other than the foot is down: any flip in progress is not clean,

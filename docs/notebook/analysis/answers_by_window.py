@@ -42,15 +42,20 @@ def wrap(a):
 
 
 def export(run, cid):
-    path = f"{CACHE}/{os.path.basename(run)}/{cid}.json"
+    # Keyed by the run's whole path: two experiments reuse clip ids for different clips.
+    path = os.path.join(CACHE, os.path.abspath(run).strip(os.sep).replace(os.sep, "_"), cid + ".json")
     if not os.path.exists(path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
         clip = json.loads(subprocess.run([BF, "clip", "export", cid, "--dir", run, "--json"],
                                          check=True, capture_output=True, text=True).stdout)
         small = {"id": clip["id"], "start_step": clip["start_step"], "control_dt": clip["control_dt"],
                  "n_bodies": len(clip["steps"][0]["poses"]), "infos": [s["info"] for s in clip["steps"]]}
-        json.dump(small, open(path, "w"))
-    return json.load(open(path))
+        # Written whole, then renamed: another run of the scripts may read the cache meanwhile.
+        with open(path + ".part", "w") as f:
+            json.dump(small, f)
+        os.replace(path + ".part", path)
+    with open(path) as f:
+        return json.load(f)
 
 
 def judge_evaluate(infos, dt, foot, body):
@@ -104,7 +109,7 @@ def clip_facts(run, cid, teacher):
     downs = tr.touchdowns(infos, foot)
     jflips, jscore, pending = judge_evaluate(infos, dt, foot, body)
     unlanded = max(turns - jflips, 0)
-    score = jscore - teacher["tumble_cost"] * max(unlanded - teacher["tumble_free_turns"], 0)
+    score = jscore - teacher["tumble_cost"] * max(unlanded - teacher.get("tumble_free_turns", 0), 0)
     return {
         "turns": turns, "flips": flips, "jflips": jflips, "pending": pending, "score": score,
         "near": any(w == "foot" and abs(a) <= 30 for w, a in downs),

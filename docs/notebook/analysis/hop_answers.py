@@ -37,7 +37,8 @@ def main():
         sys.exit(__doc__)
     for run in sys.argv[1:]:
         clips = {f[:-5]: clip_facts(run, f[:-5]) for f in sorted(os.listdir(os.path.join(run, "clips")))}
-        rows = [json.loads(line) for line in open(os.path.join(run, "comparisons.jsonl")) if '"comparison"' in line]
+        rows = [json.loads(line) for line in open(os.path.join(run, "comparisons.jsonl"))]
+        rows = [r for r in rows if r.get("type") == "comparison"]
         strict = [r for r in rows if r["answer"] in ("left", "right")]
         further = sum(1 for r in strict if (clips[r["left"]]["dx"] > clips[r["right"]]["dx"]) == (r["answer"] == "left"))
         contrast = sum(1 for r in strict if abs(clips[r["left"]]["healthy_steps"] - clips[r["right"]]["healthy_steps"]) > 20)

@@ -11,7 +11,10 @@ Events, walking the judge's segments (BackflipJudge::evaluate with TurnSoFar, po
   (i)  a step where the segment logic reports a clean landing (seen.landed)      -> nearness 1
   (ii) otherwise, a step in flight before (contacts == 0) and touching now (contacts != 0), with the
        segment's backward turn so far (seen.turn) >= 0.5 * 330deg, whoever touches first -> nearness(pitch)
-No event: touchdown_nearness 0. Everything is computed in float32, as the Rust does.
+One touch of the ground counts once: a landing on a touch already counted replaces its nearness
+with 1 (the judge since the commit after e874f79; E16 ran with the touch counted twice).
+No event: touchdown_nearness 0. The standing height and control step are the embedded
+hopper-backflip scene's. Everything is computed in float32, as the Rust does.
 Current score (kept): judge score - tumble_cost * max(full_backward_turns - clean_flips - free_turns, 0)
 (run.json has no near_landing_credit, i.e. 0). Clips come through answers_by_window.py's export (and its cache).
 """
@@ -57,7 +60,7 @@ def rescore_clip(infos, n_bodies, teacher):
     low = P[0]
     flips, attempt, landed_at, fallen, flying = 0, F(0), None, 0, False
     best, max_rise = F(0), F(0)
-    events = []
+    events, counted = [], False
     for t, s in enumerate(infos):
         p, c = P[t], s["contacts"]
         touchdown = flying and c != 0
@@ -72,11 +75,17 @@ def rescore_clip(infos, n_bodies, teacher):
             landed = bool(turn >= MIN_TURN and c & foot and abs(wrap(p)) <= UPRIGHT)
             if landed:
                 low = p
-        # proposed touchdown events
-        if landed:
-            events.append(F(1))
-        elif touchdown and turn >= HALF:
-            events.append(nearness(p))
+        # touchdown events (FlipReport::touchdown_nearness): a touch of the ground counts once,
+        # a landing on a touch already counted replacing its nearness with 1
+        if c == 0:
+            counted = False
+        if landed or (touchdown and turn >= HALF):
+            near = F(1) if landed else nearness(p)
+            if counted:
+                events[-1] = near
+            else:
+                events.append(near)
+            counted = True
         # BackflipJudge::evaluate
         if down:
             fallen += 1
@@ -96,7 +105,7 @@ def rescore_clip(infos, n_bodies, teacher):
              + F(0.2) * min(max(max_rise, F(0)), F(1)) - F(0.5) * (F(fallen) / F(len(infos))))
     turns = int(np.floor((max(P) - P[0]) / TAU))          # full_backward_turns (start pitch included in max)
     unlanded = max(turns - flips, 0)
-    score = score - F(teacher["tumble_cost"]) * F(max(unlanded - teacher["tumble_free_turns"], 0))
+    score = score - F(teacher["tumble_cost"]) * F(max(unlanded - teacher.get("tumble_free_turns", 0), 0))
     tdn = F(sum(events, F(0)) / F(len(events))) if events else F(0)
     return {"score": score, "tdn": tdn, "flips": flips, "turns": turns, "n_ev": len(events)}
 
