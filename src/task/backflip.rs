@@ -96,10 +96,12 @@ impl BackflipJudge {
         for (t, s) in steps.iter().enumerate() {
             let touchdown = std::mem::replace(&mut flying, s.contacts == 0) && s.contacts != 0;
             let seen = segment.step(&rule, s);
+            // A touchdown after at least half a turn: an attempt coming down.
+            let attempt_down = touchdown && seen.turn >= 0.5 * min_turn;
             if s.contacts == 0 {
                 counted = None;
             }
-            if seen.landed || (touchdown && seen.turn >= 0.5 * min_turn) {
+            if seen.landed || attempt_down {
                 let near = if seen.landed { 1.0 } else { nearness(s.pitch) };
                 match counted.replace(near) {
                     Some(before) => nearness_sum += near - before,
@@ -117,7 +119,7 @@ impl BackflipJudge {
                     report.best_attempt = 1.0;
                     report.near_landing = 1.0;
                 }
-                if touchdown && seen.turn >= 0.5 * min_turn {
+                if attempt_down {
                     report.near_landing = report.near_landing.max(nearness(s.pitch));
                 }
                 report.best_attempt = report.best_attempt.max(attempt);
@@ -136,7 +138,7 @@ impl BackflipJudge {
                 // The next flip is measured from this landing (the segment starts again).
                 landed_at = Some(t);
                 attempt = 0.0;
-            } else if touchdown && seen.turn >= 0.5 * min_turn {
+            } else if attempt_down {
                 report.near_landing = report.near_landing.max(nearness(s.pitch));
             }
         }
