@@ -39,6 +39,15 @@ pub struct MetricsRow {
     pub reward_round_seconds: Option<f64>,
     /// Seconds this iteration waited for answers or a reward round (a scripted labeler).
     pub wait_seconds: Option<f64>,
+    /// Clips asked about in this iteration, and those among them that show the task's success
+    /// (`Task::clip_shows_success`: a clean flip; healthy throughout for hop forward)...
+    pub queried_clips: Option<u64>,
+    pub queried_successes: Option<u64>,
+    /// ...and the selector's pool of candidates at its latest selection in this iteration
+    /// (empty without one): whether the queries ask about successes as often as the policy
+    /// shows them (docs/notebook/2026-12-06-queries.md).
+    pub query_pool_clips: Option<u64>,
+    pub query_pool_successes: Option<u64>,
 }
 
 /// Columns whose values depend on the machine's speed, not on the run's seed and settings.

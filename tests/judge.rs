@@ -377,3 +377,19 @@ fn the_landing_credit_pays_how_well_the_turns_come_down_on_average() {
     assert_eq!(answer(0.0, &near, &head), Answer::Equal, "the judge alone cannot tell them apart");
     assert_eq!(answer(0.3, &near, &head), Answer::Left, "nearly upright beats on its head");
 }
+
+/// What the query metrics count as a success (`Task::clip_shows_success`): a clean flip for the
+/// backflip, never a tumble onto the torso, a fall or a forward flip; for hop forward a clip
+/// healthy throughout, not one that falls.
+#[test]
+fn a_success_is_a_clean_flip_or_a_clip_healthy_throughout() {
+    use backflip::task::Task;
+    let backflip = Task::for_scene(&Scene::builtin("hopper-backflip").unwrap());
+    assert!(backflip.clip_shows_success(&cat(&[stand(20, 0.0), flip(0.0, TAU), stand(60, TAU)])));
+    for failed in [lands_on_torso(), fall(), forward_flip(), stand(100, 0.0)] {
+        assert!(!backflip.clip_shows_success(&failed));
+    }
+    let forward = Task::for_scene(&Scene::builtin("hopper-forward").unwrap());
+    assert!(forward.clip_shows_success(&stand(100, 0.0)));
+    assert!(!forward.clip_shows_success(&fall()) && !forward.clip_shows_success(&[]));
+}

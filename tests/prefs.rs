@@ -218,7 +218,7 @@ fn a_silent_labeler_blocks_nothing() {
 
 #[test]
 fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
-    use backflip::reward::{QueryMode, select_pairs};
+    use backflip::reward::select_pairs;
     let device = backflip::device::DeviceKind::Flex.device().unwrap();
     let pairs = synthetic(60, 4);
     let mut ensemble = RewardEnsemble::new(RewardConfig::default(), 3, &device, 0);
@@ -227,7 +227,7 @@ fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
     let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
     for snapshot in [None, Some(&snap)] {
-        let picked = select_pairs(snapshot, &clips, 10, 5, QueryMode::Disagreement, &mut rng);
+        let picked = select_pairs(snapshot, &clips, 10, 5, 0, &mut rng);
         assert_eq!(picked.len(), 5);
         assert!(picked.iter().all(|(a, b)| a != b && *a < 60 && *b < 60));
     }
@@ -238,10 +238,49 @@ fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
         p.iter().map(|x| (x - m) * (x - m)).sum::<f32>()
     };
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
-    let active: f32 = select_pairs(Some(&snap), &clips, 10, 10, QueryMode::Disagreement, &mut rng).into_iter().map(variance).sum();
+    let active: f32 = select_pairs(Some(&snap), &clips, 10, 10, 0, &mut rng).into_iter().map(variance).sum();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
-    let uniform: f32 = select_pairs(Some(&snap), &clips, 10, 10, QueryMode::Uniform, &mut rng).into_iter().map(variance).sum();
+    let uniform: f32 = select_pairs(Some(&snap), &clips, 10, 10, 10, &mut rng).into_iter().map(variance).sum();
     assert!(active >= uniform, "disagreement {active} < uniform {uniform}");
+}
+
+/// `prefs.uniform_share`: the first `at_random` pairs are the random draw itself (what uniform
+/// queries would ask), the rest are picked by disagreement from the candidates after them.
+#[test]
+fn a_share_of_the_queries_is_drawn_at_random() {
+    use backflip::reward::select_pairs;
+    let device = backflip::device::DeviceKind::Flex.device().unwrap();
+    let pairs = synthetic(60, 4);
+    let mut ensemble = RewardEnsemble::new(RewardConfig::default(), 3, &device, 0);
+    ensemble.train(&pairs, 2, &[]);
+    let snap = ensemble.snapshot(1);
+    let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
+    let pick = |at_random: usize| select_pairs(Some(&snap), &clips, 10, 10, at_random, &mut rand_chacha::ChaCha8Rng::seed_from_u64(9));
+    let (uniform, active, mixed) = (pick(10), pick(0), pick(4));
+    assert_eq!(mixed.len(), 10);
+    assert_eq!(mixed[..4], uniform[..4], "the random part is the draw");
+    let distinct: std::collections::HashSet<_> = mixed.iter().collect();
+    assert_eq!(distinct.len(), 10, "no pair twice: {mixed:?}");
+    let variance = |&(a, b): &(usize, usize)| {
+        let p = snap.preference(clips[a], clips[b]);
+        let m = p.iter().sum::<f32>() / p.len() as f32;
+        p.iter().map(|x| (x - m) * (x - m)).sum::<f32>()
+    };
+    // The modelled part is the most disputed of what is left: none of the random pairs after
+    // the first four is more disputed than the least disputed pick.
+    let least = mixed[4..].iter().map(variance).fold(f32::INFINITY, f32::min);
+    assert!(uniform[4..].iter().filter(|p| !mixed.contains(p)).all(|p| variance(p) <= least));
+    assert!(active.iter().map(variance).sum::<f32>() >= mixed.iter().map(variance).sum::<f32>());
+}
+
+#[test]
+fn the_uniform_share_is_checked() {
+    let with = |uniform_share: f32| PrefConfig { uniform_share, ..PrefConfig::default() }.validate();
+    assert!(with(0.0).is_ok() && with(0.5).is_ok() && with(1.0).is_ok());
+    for bad in [1.5, -0.1, f32::NAN, f32::INFINITY] {
+        let err = with(bad).unwrap_err().to_string();
+        assert!(err.contains("prefs.uniform_share") && err.lines().count() == 1, "{err}");
+    }
 }
 
 /// Answers stored before labelers had names still read, as an unnamed person.

@@ -169,6 +169,18 @@ fn exploration_comes_before_the_first_comparison() {
     }
     let answers = answers_without_clock(&run);
     assert!(answers.len() >= 24, "the schedule asked for most of the budget after exploring: {}", answers.len());
+    // Every clip asked about is counted once in the query columns, none while exploring, and
+    // the pool is read at each selection.
+    let sum = |name: &str| rows.iter().map(|r| r[col(name)].parse::<u64>().unwrap_or(0)).sum::<u64>();
+    assert_eq!(sum("queried_clips"), 2 * answers.len() as u64);
+    assert!(sum("queried_successes") <= sum("queried_clips"));
+    for row in &rows[..2] {
+        assert_eq!((row[col("queried_clips")], row[col("query_pool_clips")]), ("", ""), "{row:?}");
+    }
+    for row in &rows[2..] {
+        let (pool, successes): (u64, u64) = (row[col("query_pool_clips")].parse().unwrap(), row[col("query_pool_successes")].parse().unwrap());
+        assert!(pool >= 2 && successes <= pool, "{row:?}");
+    }
     for a in &answers {
         for side in ["left", "right"] {
             let iteration: u64 = a[side].as_str().unwrap()[2..8].parse().unwrap();

@@ -9,7 +9,7 @@ use rand::{RngExt, SeedableRng};
 use super::answer::Labeler;
 use super::person::TrainerLink;
 use super::schedule::{InitialClips, PrefConfig};
-use super::stages::{Backend, StageSetup, Stages};
+use super::stages::{Backend, QueryTally, StageSetup, Stages};
 use super::teacher::OracleLabeler;
 use super::trainer::TrainerEvent;
 use crate::hopper_env::{HopperEnv, LearnedReward};
@@ -54,6 +54,8 @@ pub struct Preferences {
     pub rounds_used: u64,
     /// Seconds spent waiting on the stages since the last `take_waited`.
     waited: f64,
+    /// The selector's tally at the last `take_queries`.
+    tally_before: QueryTally,
 }
 
 impl Preferences {
@@ -92,6 +94,7 @@ impl Preferences {
             round_answered: answered,
             rounds_used: setup.rounds_used,
             waited: 0.0,
+            tally_before: QueryTally::default(),
         })
     }
 
@@ -319,6 +322,16 @@ impl Preferences {
             }
             self.wait_event_for(Duration::from_secs(1))?;
         }
+    }
+
+    /// What the selector asked since the last call: the clips asked about (and successes among
+    /// them) since then, and its pool at its latest selection, None without one. In lockstep
+    /// it is settled after `after_iteration`, so a seed gives the same figures.
+    pub fn take_queries(&mut self) -> (u64, u64, Option<(u64, u64)>) {
+        let now = self.stages.tally();
+        let before = std::mem::replace(&mut self.tally_before, now);
+        let pool = (now.selections > before.selections).then_some((now.pool_clips, now.pool_successes));
+        (now.asked_clips - before.asked_clips, now.asked_successes - before.asked_successes, pool)
     }
 
     /// Seconds spent waiting on the stages since the last call.

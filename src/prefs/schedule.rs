@@ -29,6 +29,12 @@ pub struct PrefConfig {
     pub comparisons: usize,
     pub teacher: TeacherConfig,
     pub queries: QueryMode,
+    /// With `queries: disagreement`, the share of the queries asked once there is a reward
+    /// model that is drawn at random instead (kept over the run, not per round): disagreement
+    /// alone may stop asking about what every member already prefers
+    /// (docs/notebook/2026-12-06-queries.md). 0: none.
+    #[serde(default, skip_serializing_if = "is_zero_f32")]
+    pub uniform_share: f32,
     pub reward: RewardConfig,
     /// Share of the budget asked before RL starts...
     pub initial_share: f32,
@@ -92,6 +98,7 @@ impl Default for PrefConfig {
             comparisons: 1000,
             teacher: TeacherConfig::humanlike(),
             queries: QueryMode::Disagreement,
+            uniform_share: 0.0,
             reward: RewardConfig::default(),
             initial_share: 0.25,
             initial_clips: InitialClips::Policy,
@@ -151,6 +158,7 @@ impl PrefConfig {
         use crate::settings::check::*;
         at_least("comparisons", self.comparisons as u64, 1)?;
         within("prefs.initial_share", self.initial_share as f64, 0.0, 1.0, false)?;
+        within("prefs.uniform_share", self.uniform_share as f64, 0.0, 1.0, false)?;
         anyhow::ensure!(
             self.initial() >= 1,
             "comparisons: {} comparisons leave none to ask before RL starts ({}% of them); ask for more",

@@ -6,7 +6,7 @@
 //! round trains on a fixed set of answers and reaches PPO at a fixed iteration.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
@@ -20,6 +20,7 @@ use super::store::{Comparison, ComparisonStore, StoreLine};
 use super::trainer::{Round, StoreChange, TrainerEvent, trainer};
 use crate::clip::{Clip, ClipDir};
 use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, select_pairs};
+use crate::task::Task;
 
 /// A question for the labeler.
 pub struct Query {
@@ -45,6 +46,8 @@ pub struct Stages {
     /// Withdraws the answer to the query with these clip ids (undo): the store appends a
     /// withdrawal. It may be sent before the answer reaches the store; it waits for it.
     pub withdraw: Sender<(String, String)>,
+    /// What the selector has asked so far (in lockstep, settled once `settle` returns).
+    tally: Arc<Mutex<QueryTally>>,
     /// Dropped with the stages: tells the PostgreSQL watcher to stop.
     _stop: Sender<()>,
 }
@@ -160,7 +163,14 @@ pub fn start(setup: StageSetup, labeler: Option<Box<dyn Labeler>>) -> anyhow::Re
             (Box::new(move |c: &Clip| a.save_clip(c).is_ok()), Box::new(move |id: &str| b.load_clip(id)))
         }
     };
-    std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, save, steps, mode, seed, input, bodies))?;
+    let tally = Arc::new(Mutex::new(QueryTally::default()));
+    let random_share = match mode {
+        QueryMode::Uniform => 1.0,
+        QueryMode::Disagreement => setup.config.uniform_share as f64,
+    };
+    let task = Task::for_scene(&setup.scene);
+    let selecting = SelectorSetup { save, steps, random_share, seed, input, bodies, task, tally: tally.clone() };
+    std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, selecting))?;
     let ensemble = RewardEnsemble::new(setup.config.reward.clone(), input.dim(&setup.scene), &setup.device, seed);
     let (to_trainer, rounds) = unbounded::<Round>();
     std::thread::Builder::new().name("reward-trainer".into()).spawn(move || {
@@ -172,7 +182,7 @@ pub fn start(setup: StageSetup, labeler: Option<Box<dyn Labeler>>) -> anyhow::Re
             let _ = events.send(TrainerEvent::Error("the reward trainer panicked".into()));
         }
     })?;
-    Ok(Stages { to_selector, to_trainer, from_trainer, lockstep, withdraw, _stop: stop_tx })
+    Ok(Stages { to_selector, to_trainer, from_trainer, lockstep, withdraw, tally, _stop: stop_tx })
 }
 
 /// Saves a clip before it is asked about (false: it could not be saved).
@@ -250,29 +260,59 @@ impl Stages {
         rx.recv().unwrap_or(0)
     }
 
+    /// What the selector has asked so far.
+    pub fn tally(&self) -> QueryTally {
+        *self.tally.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Lockstep: asks for a reward-training round once `answered` comparisons are in force.
     pub fn request_round(&self, answered: usize, epochs: usize) {
         let _ = self.to_trainer.send(Round { answered, epochs });
     }
 }
 
-/// Keeps a pool of recent candidate clips and turns wanted counts into queries.
-#[allow(clippy::too_many_arguments)] // a thread's whole world, passed once at spawn
-fn selector(
-    rx: Receiver<SelectorMsg>,
-    queries: Sender<Query>,
-    mut save: SaveClip,
+/// What the selector has done so far, for the metrics (`Stages::tally`): the clips it asked
+/// about, and its pool of candidates at its latest selection, each with how many show the
+/// task's success (`Task::clip_shows_success`). Whether the queries keep asking about what
+/// the policy does best is read from these (docs/notebook/2026-12-06-queries.md).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct QueryTally {
+    /// Selections made (each turns the wanted count into queries).
+    pub selections: u64,
+    /// Clips in the queries sent, and those among them that show a success.
+    pub asked_clips: u64,
+    pub asked_successes: u64,
+    /// The pool at the latest selection, and those of its clips that show a success.
+    pub pool_clips: u64,
+    pub pool_successes: u64,
+}
+
+/// A candidate clip: the clip, the rows the reward model reads, whether it shows a success.
+type Candidate = (Arc<Clip>, Vec<f32>, bool);
+
+/// What the selector thread is given once, at spawn.
+struct SelectorSetup {
+    save: SaveClip,
     steps: usize,
-    mode: QueryMode,
+    /// Share of the queries asked by the reward model drawn at random (1 for uniform queries).
+    random_share: f64,
     seed: u64,
     input: RewardInput,
     bodies: usize,
-) {
+    task: Task,
+    tally: Arc<Mutex<QueryTally>>,
+}
+
+/// Keeps a pool of recent candidate clips and turns wanted counts into queries.
+fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSetup) {
     const POOL: usize = 200;
-    let mut pool: Vec<(Arc<Clip>, Vec<f32>)> = Vec::new();
+    let SelectorSetup { mut save, steps, random_share, seed, input, bodies, task, tally } = setup;
+    let mut pool: Vec<Candidate> = Vec::new();
     let mut snapshot: Option<RewardSnapshot> = None;
     let mut want = 0usize;
     let mut issued = 0usize;
+    // Queries asked with a reward model, and those of them drawn at random.
+    let (mut modelled, mut modelled_at_random) = (0usize, 0usize);
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5E1E_C700);
     while let Ok(msg) = rx.recv() {
         match msg {
@@ -283,7 +323,8 @@ fn selector(
             SelectorMsg::Clips(clips) => {
                 for c in clips.into_iter().filter(|c| c.steps.len() == steps) {
                     let rows = input.clip_rows(&c, bodies);
-                    pool.push((Arc::new(c), rows));
+                    let success = task.clip_shows_success(&c.infos());
+                    pool.push((Arc::new(c), rows, success));
                 }
                 let excess = pool.len().saturating_sub(POOL);
                 pool.drain(..excess);
@@ -294,8 +335,21 @@ fn selector(
         if want == 0 || pool.len() < 2 {
             continue;
         }
-        let rows: Vec<&[f32]> = pool.iter().map(|(_, r)| r.as_slice()).collect();
-        let picked = select_pairs(snapshot.as_ref(), &rows, steps, want, mode, &mut rng);
+        let rows: Vec<&[f32]> = pool.iter().map(|(_, r, _)| r.as_slice()).collect();
+        // The random share is kept over the run's modelled queries, not per selection (one or
+        // two queries at a time would round it away).
+        let at_random = ((((modelled + want) as f64) * random_share).floor() as usize).saturating_sub(modelled_at_random).min(want);
+        let picked = select_pairs(snapshot.as_ref(), &rows, steps, want, at_random, &mut rng);
+        if snapshot.is_some() {
+            modelled += picked.len();
+            modelled_at_random += at_random.min(picked.len());
+        }
+        {
+            let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
+            t.selections += 1;
+            t.pool_clips = pool.len() as u64;
+            t.pool_successes = pool.iter().filter(|c| c.2).count() as u64;
+        }
         let mut used = Vec::new();
         for (a, b) in picked {
             let (left, right) = (pool[a].0.clone(), pool[b].0.clone());
@@ -306,6 +360,10 @@ fn selector(
             }
             want -= 1;
             issued += 1;
+            let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
+            t.asked_clips += 2;
+            t.asked_successes += pool[a].2 as u64 + pool[b].2 as u64;
+            drop(t);
             used.extend([a, b]);
         }
         // A clip is asked about once: drop the used ones from the pool.

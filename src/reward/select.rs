@@ -19,15 +19,16 @@ pub enum QueryMode {
 pub const OVERSAMPLE: usize = 10;
 
 /// Picks `want` pairs of distinct clips (indices into `clips`, each the rows of one clip of
-/// `steps` steps): draws `OVERSAMPLE` times as many random pairs and keeps those with the
-/// highest variance of the members' predicted preference, or the first ones for `Uniform` or
-/// when there is no reward model yet.
+/// `steps` steps): draws `OVERSAMPLE` times as many random pairs, keeps the first `at_random`
+/// of them as drawn, and of the rest those with the highest variance of the members' predicted
+/// preference; all as drawn when there is no reward model yet. `at_random` is `want` for
+/// `QueryMode::Uniform`.
 pub fn select_pairs(
     snapshot: Option<&RewardSnapshot>,
     clips: &[&[f32]],
     steps: usize,
     want: usize,
-    mode: QueryMode,
+    at_random: usize,
     rng: &mut ChaCha8Rng,
 ) -> Vec<(usize, usize)> {
     let n = clips.len();
@@ -44,13 +45,14 @@ pub fn select_pairs(
     pairs.sort_unstable();
     pairs.dedup();
     pairs.shuffle(rng);
-    let Some(snapshot) = snapshot.filter(|_| mode == QueryMode::Disagreement) else {
+    let Some(snapshot) = snapshot.filter(|_| at_random < want) else {
         pairs.truncate(want);
         return pairs;
     };
+    let candidates = pairs.split_off(at_random.min(pairs.len()));
     let rows: Vec<f32> = clips.iter().flat_map(|c| c.iter().copied()).collect();
     let returns = snapshot.clip_returns(&rows, steps);
-    let mut scored: Vec<(f32, (usize, usize))> = pairs
+    let mut scored: Vec<(f32, (usize, usize))> = candidates
         .into_iter()
         .map(|(a, b)| {
             let p: Vec<f32> = returns.iter().map(|r| 1.0 / (1.0 + (r[b] - r[a]).exp())).collect();
@@ -59,5 +61,6 @@ pub fn select_pairs(
         })
         .collect();
     scored.sort_by(|x, y| y.0.total_cmp(&x.0));
-    scored.into_iter().take(want).map(|(_, p)| p).collect()
+    pairs.extend(scored.into_iter().take(want - pairs.len()).map(|(_, p)| p));
+    pairs
 }

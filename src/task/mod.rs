@@ -40,4 +40,14 @@ impl Task {
             TaskKind::HopForward => infos.iter().zip(actions).map(|(i, a)| hop_forward_reward(i, a)).sum(),
         }
     }
+
+    /// Whether a clip shows what the task asks for: a clean backflip; for hop forward, healthy
+    /// throughout (the standard Hopper's health). Read by the metrics of which clips are asked
+    /// about (src/prefs/stages.rs, `QueryTally`), never by a labeler.
+    pub fn clip_shows_success(&self, infos: &[StepInfo]) -> bool {
+        match self.kind {
+            TaskKind::Backflip => self.judge.evaluate(infos).clean_flips > 0,
+            TaskKind::HopForward => !infos.is_empty() && infos.iter().all(is_healthy),
+        }
+    }
 }
