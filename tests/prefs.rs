@@ -216,14 +216,26 @@ fn a_silent_labeler_blocks_nothing() {
     assert!(store.is_empty());
 }
 
-#[test]
-fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
-    use backflip::reward::select_pairs;
+/// Synthetic pairs, and a reward model trained a little on them: what the selector tests pick from.
+fn selection_model() -> (Vec<LabeledPair>, backflip::reward::RewardSnapshot) {
     let device = backflip::device::DeviceKind::Flex.device().unwrap();
     let pairs = synthetic(60, 4);
     let mut ensemble = RewardEnsemble::new(RewardConfig::default(), 3, &device, 0);
     ensemble.train(&pairs, 2, &[]);
-    let snap = ensemble.snapshot(1);
+    (pairs, ensemble.snapshot(1))
+}
+
+/// The variance of the members' preference on a pair: what disagreement selection ranks by.
+fn disputed(snap: &backflip::reward::RewardSnapshot, clips: &[&[f32]], (a, b): (usize, usize)) -> f32 {
+    let p = snap.preference(clips[a], clips[b]);
+    let m = p.iter().sum::<f32>() / p.len() as f32;
+    p.iter().map(|x| (x - m) * (x - m)).sum::<f32>()
+}
+
+#[test]
+fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
+    use backflip::reward::select_pairs;
+    let (pairs, snap) = selection_model();
     let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
     for snapshot in [None, Some(&snap)] {
@@ -232,11 +244,7 @@ fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
         assert!(picked.iter().all(|(a, b)| a != b && *a < 60 && *b < 60));
     }
     // Disagreement: the chosen pairs have at least the variance of uniformly chosen ones.
-    let variance = |(a, b): (usize, usize)| {
-        let p = snap.preference(clips[a], clips[b]);
-        let m = p.iter().sum::<f32>() / p.len() as f32;
-        p.iter().map(|x| (x - m) * (x - m)).sum::<f32>()
-    };
+    let variance = |p: (usize, usize)| disputed(&snap, &clips, p);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
     let active: f32 = select_pairs(Some(&snap), &clips, 10, 10, 0, &mut rng).into_iter().map(variance).sum();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
@@ -249,11 +257,7 @@ fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
 #[test]
 fn a_share_of_the_queries_is_drawn_at_random() {
     use backflip::reward::select_pairs;
-    let device = backflip::device::DeviceKind::Flex.device().unwrap();
-    let pairs = synthetic(60, 4);
-    let mut ensemble = RewardEnsemble::new(RewardConfig::default(), 3, &device, 0);
-    ensemble.train(&pairs, 2, &[]);
-    let snap = ensemble.snapshot(1);
+    let (pairs, snap) = selection_model();
     let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
     let pick = |at_random: usize| select_pairs(Some(&snap), &clips, 10, 10, at_random, &mut rand_chacha::ChaCha8Rng::seed_from_u64(9));
     let (uniform, active, mixed) = (pick(10), pick(0), pick(4));
@@ -261,11 +265,7 @@ fn a_share_of_the_queries_is_drawn_at_random() {
     assert_eq!(mixed[..4], uniform[..4], "the random part is the draw");
     let distinct: std::collections::HashSet<_> = mixed.iter().collect();
     assert_eq!(distinct.len(), 10, "no pair twice: {mixed:?}");
-    let variance = |&(a, b): &(usize, usize)| {
-        let p = snap.preference(clips[a], clips[b]);
-        let m = p.iter().sum::<f32>() / p.len() as f32;
-        p.iter().map(|x| (x - m) * (x - m)).sum::<f32>()
-    };
+    let variance = |&p: &(usize, usize)| disputed(&snap, &clips, p);
     // The modelled part is the most disputed of what is left: none of the random pairs after
     // the first four is more disputed than the least disputed pick.
     let least = mixed[4..].iter().map(variance).fold(f32::INFINITY, f32::min);
