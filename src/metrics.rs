@@ -39,11 +39,12 @@ pub struct MetricsRow {
     pub reward_round_seconds: Option<f64>,
     /// Seconds this iteration waited for answers or a reward round (a scripted labeler).
     pub wait_seconds: Option<f64>,
-    /// Clips asked about in this iteration, and those among them that show the task's success
+    /// Clips asked about since the previous row (the first row after the initial comparisons
+    /// counts them too), and those among them that show the task's success within the clip
     /// (`Task::clip_shows_success`: a clean flip; healthy throughout for hop forward)...
     pub queried_clips: Option<u64>,
     pub queried_successes: Option<u64>,
-    /// ...and the selector's pool of candidates at its latest selection in this iteration
+    /// ...and the selector's pool of candidates at its latest selection since the previous row
     /// (empty without one): whether the queries ask about successes as often as the policy
     /// shows them (docs/notebook/2026-12-06-queries.md).
     pub query_pool_clips: Option<u64>,

@@ -281,6 +281,8 @@ fn the_uniform_share_is_checked() {
         let err = with(bad).unwrap_err().to_string();
         assert!(err.contains("prefs.uniform_share") && err.lines().count() == 1, "{err}");
     }
+    let uniform = PrefConfig { uniform_share: 0.5, queries: backflip::reward::QueryMode::Uniform, ..PrefConfig::default() }.validate();
+    assert!(uniform.unwrap_err().to_string().contains("prefs.uniform_share (0.5)"));
 }
 
 /// Answers stored before labelers had names still read, as an unnamed person.

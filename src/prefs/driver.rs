@@ -326,7 +326,7 @@ impl Preferences {
 
     /// What the selector asked since the last call: the clips asked about (and successes among
     /// them) since then, and its pool at its latest selection, None without one. In lockstep
-    /// it is settled after `after_iteration`, so a seed gives the same figures.
+    /// it is settled after `after_iteration` (its `settle`), so a seed gives the same figures.
     pub fn take_queries(&mut self) -> (u64, u64, Option<(u64, u64)>) {
         let now = self.stages.tally();
         let before = std::mem::replace(&mut self.tally_before, now);

@@ -30,7 +30,8 @@ pub struct PrefConfig {
     pub teacher: TeacherConfig,
     pub queries: QueryMode,
     /// With `queries: disagreement`, the share of the queries asked once there is a reward
-    /// model that is drawn at random instead (kept over the run, not per round): disagreement
+    /// model that is drawn at random instead (kept over the queries this process asks, not
+    /// per round; a resumed run counts afresh): disagreement
     /// alone may stop asking about what every member already prefers
     /// (docs/notebook/2026-12-06-queries.md). 0: none.
     #[serde(default, skip_serializing_if = "is_zero_f32")]
@@ -159,6 +160,11 @@ impl PrefConfig {
         at_least("comparisons", self.comparisons as u64, 1)?;
         within("prefs.initial_share", self.initial_share as f64, 0.0, 1.0, false)?;
         within("prefs.uniform_share", self.uniform_share as f64, 0.0, 1.0, false)?;
+        anyhow::ensure!(
+            self.uniform_share == 0.0 || self.queries == QueryMode::Disagreement,
+            "prefs.uniform_share ({}) mixes random queries into disagreement; with queries: uniform every query is random already",
+            self.uniform_share
+        );
         anyhow::ensure!(
             self.initial() >= 1,
             "comparisons: {} comparisons leave none to ask before RL starts ({}% of them); ask for more",

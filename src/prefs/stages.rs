@@ -277,7 +277,7 @@ impl Stages {
 /// the policy does best is read from these (docs/notebook/2026-12-06-queries.md).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct QueryTally {
-    /// Selections made (each turns the wanted count into queries).
+    /// Selections made (each turns the wanted count into queries, as many as the pool allows).
     pub selections: u64,
     /// Clips in the queries sent, and those among them that show a success.
     pub asked_clips: u64,
@@ -294,7 +294,7 @@ type Candidate = (Arc<Clip>, Vec<f32>, bool);
 struct SelectorSetup {
     save: SaveClip,
     steps: usize,
-    /// Share of the queries asked by the reward model drawn at random (1 for uniform queries).
+    /// Share of the queries asked with a reward model drawn at random (1 for uniform queries).
     random_share: f64,
     seed: u64,
     input: RewardInput,
@@ -336,7 +336,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             continue;
         }
         let rows: Vec<&[f32]> = pool.iter().map(|(_, r, _)| r.as_slice()).collect();
-        // The random share is kept over the run's modelled queries, not per selection (one or
+        // The random share is kept over this process's modelled queries, not per selection (one or
         // two queries at a time would round it away).
         let at_random = ((((modelled + want) as f64) * random_share).floor() as usize).saturating_sub(modelled_at_random).min(want);
         let picked = select_pairs(snapshot.as_ref(), &rows, steps, want, at_random, &mut rng);
