@@ -13,7 +13,7 @@ use crate::ppo::{EnvStep, PpoEnv};
 use crate::reward::{Novelty, RewardSnapshot, novelty};
 use crate::scene::{Scene, TaskKind};
 use crate::sim::{StepInfo, VecEnv};
-use crate::task::{FlipCredit, HandwrittenBackflipReward, Task, is_healthy};
+use crate::task::{FlipCredit, HandwrittenBackflipReward, Task, hop_forward_distance_reward, is_healthy};
 
 /// Which per-step reward PPO trains on (saved in run.json).
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -22,6 +22,10 @@ pub enum RewardKind {
     Handwritten,
     /// The task's known true reward (hop forward).
     True,
+    /// Hop forward's true reward without its bonus for staying healthy: forward speed less the
+    /// control cost. Not a task's reward: the ablation that says what a reward of distance
+    /// alone teaches PPO (docs/notebook/2026-12-06-queries.md, hop forward).
+    Distance,
     /// The reward model learned from comparisons (`--labeler`).
     Learned,
 }
@@ -29,8 +33,8 @@ pub enum RewardKind {
 /// Whether `reward` exists for the scene's task.
 pub fn check_reward(scene: &Scene, reward: RewardKind) -> anyhow::Result<()> {
     match (reward, scene.task) {
-        (RewardKind::True, TaskKind::Backflip) => {
-            anyhow::bail!("scene '{}' has no true reward; use --reward handwritten", scene.name)
+        (RewardKind::True | RewardKind::Distance, TaskKind::Backflip) => {
+            anyhow::bail!("scene '{}' has no true reward (nor its distance part); use --reward handwritten", scene.name)
         }
         (RewardKind::Handwritten, TaskKind::HopForward) => anyhow::bail!(
             "the hand-written reward is for the backflip; scene '{}' has a true reward (--reward true)",
@@ -75,6 +79,8 @@ pub enum EnvReward {
     Handwritten(HandwrittenBackflipReward),
     /// The task's true reward (hop forward).
     True,
+    /// Its distance part alone (hop forward; `RewardKind::Distance`).
+    Distance,
     /// The learned reward model.
     Learned(LearnedReward),
     /// Exploration before the first comparisons: the torso's state's novelty
@@ -89,6 +95,7 @@ impl EnvReward {
         match self {
             EnvReward::Handwritten(_) => Some(RewardKind::Handwritten),
             EnvReward::True => Some(RewardKind::True),
+            EnvReward::Distance => Some(RewardKind::Distance),
             EnvReward::Learned(_) => Some(RewardKind::Learned),
             EnvReward::Explore | EnvReward::Zero => None,
         }
@@ -263,6 +270,7 @@ impl PpoEnv for HopperEnv {
             let true_r = self.task.true_reward(info, action);
             let r = match &self.reward {
                 EnvReward::True => true_r.expect("checked in new"),
+                EnvReward::Distance => hop_forward_distance_reward(info, action),
                 EnvReward::Handwritten(weights) => weights.reward(&self.task.judge, &mut self.credits[e], &prev, info, action),
                 EnvReward::Learned(_) => learned_rewards.as_ref().expect("computed above")[e],
                 EnvReward::Explore => novelty_rewards.as_ref().expect("computed above")[e],

@@ -44,6 +44,7 @@ fn training_env(config: &RunConfig, iteration: u64, seed: u64, learned: &Learned
     let reward = match config.reward {
         RewardKind::Handwritten => EnvReward::Handwritten(config.handwritten.clone()),
         RewardKind::True => EnvReward::True,
+        RewardKind::Distance => EnvReward::Distance,
         RewardKind::Learned => EnvReward::Learned(learned.clone()),
     };
     // Clip ids name the iteration they were recorded in, so a resumed run never reuses one.

@@ -238,6 +238,10 @@ fn hop_forward_reward_is_the_standard_one() {
     // A full turn later, upright again: healthy (the pitch is wrapped for this test).
     let turned = StepInfo { pitch: TAU + 0.05, ..healthy };
     assert!((hop_forward_reward(&turned, &[0.0; 3]) - 2.5).abs() < 1e-5);
+    // Its distance part: the same without the healthy bonus, healthy or not.
+    use backflip::task::hop_forward_distance_reward;
+    assert!((hop_forward_distance_reward(&healthy, &[1.0, 0.0, 0.0]) - (1.5 - 1e-3)).abs() < 1e-6);
+    assert!((hop_forward_distance_reward(&low, &[0.0; 3]) - 1.5).abs() < 1e-6);
 }
 
 /// A clip of these steps (the scripted teacher reads only their step information).

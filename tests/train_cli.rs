@@ -117,6 +117,11 @@ fn wrong_paths_and_rewards_are_one_line_errors() {
     let out = bin().args(["train", "--reward", "true", "--steps", "10", "--out"]).arg(tmp("no-true")).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no true reward"));
+    let refused = tmp("no-distance");
+    let out = bin().args(["train", "--reward", "distance", "--steps", "10", "--out"]).arg(&refused).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code() == Some(1) && err.contains("no true reward") && err.lines().count() == 1, "{err}");
+    assert!(!refused.exists(), "no folder for a refused run");
 }
 
 /// `--device cuda` where it cannot run (a build without the `cuda` feature, or a machine

@@ -4,7 +4,7 @@ pub mod backflip;
 pub mod forward;
 
 pub use backflip::{BackflipJudge, FlipCredit, FlipReport, HandwrittenBackflipReward, full_backward_turns};
-pub use forward::{hop_forward_reward, is_healthy};
+pub use forward::{hop_forward_distance_reward, hop_forward_reward, is_healthy};
 
 use crate::scene::{Scene, TaskKind};
 use crate::sim::StepInfo;
