@@ -30,10 +30,9 @@ pub struct PrefConfig {
     pub teacher: TeacherConfig,
     pub queries: QueryMode,
     /// With `queries: disagreement`, the share of the queries asked once there is a reward
-    /// model that is drawn at random instead (kept over the queries this process asks, not
-    /// per round; a resumed run counts afresh): disagreement
-    /// alone may stop asking about what every member already prefers
-    /// (docs/notebook/2026-12-06-queries.md). 0: none.
+    /// model that is drawn at random instead (kept over the queries this process asks, not per
+    /// round; a resumed run counts afresh). 0: none; at 0.5 every seed was slower to flip
+    /// (E18, docs/notebook/2026-12-06-queries.md).
     #[serde(default, skip_serializing_if = "is_zero_f32")]
     pub uniform_share: f32,
     pub reward: RewardConfig,

@@ -287,8 +287,14 @@ pub struct QueryTally {
     pub pool_successes: u64,
 }
 
-/// A candidate clip: the clip, the rows the reward model reads, whether it shows a success.
-type Candidate = (Arc<Clip>, Vec<f32>, bool);
+/// A clip in the selector's pool.
+struct Candidate {
+    clip: Arc<Clip>,
+    /// What the reward model reads of it.
+    rows: Vec<f32>,
+    /// Whether it shows the task's success (for the tally only).
+    success: bool,
+}
 
 /// What the selector thread is given once, at spawn.
 struct SelectorSetup {
@@ -324,7 +330,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
                 for c in clips.into_iter().filter(|c| c.steps.len() == steps) {
                     let rows = input.clip_rows(&c, bodies);
                     let success = task.clip_shows_success(&c.infos());
-                    pool.push((Arc::new(c), rows, success));
+                    pool.push(Candidate { clip: Arc::new(c), rows, success });
                 }
                 let excess = pool.len().saturating_sub(POOL);
                 pool.drain(..excess);
@@ -335,7 +341,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
         if want == 0 || pool.len() < 2 {
             continue;
         }
-        let rows: Vec<&[f32]> = pool.iter().map(|(_, r, _)| r.as_slice()).collect();
+        let rows: Vec<&[f32]> = pool.iter().map(|c| c.rows.as_slice()).collect();
         // The random share is kept over this process's modelled queries, not per selection (one or
         // two queries at a time would round it away).
         let at_random = ((((modelled + want) as f64) * random_share).floor() as usize).saturating_sub(modelled_at_random).min(want);
@@ -348,11 +354,11 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
             t.selections += 1;
             t.pool_clips = pool.len() as u64;
-            t.pool_successes = pool.iter().filter(|c| c.2).count() as u64;
+            t.pool_successes = pool.iter().filter(|c| c.success).count() as u64;
         }
         let mut used = Vec::new();
         for (a, b) in picked {
-            let (left, right) = (pool[a].0.clone(), pool[b].0.clone());
+            let (left, right) = (pool[a].clip.clone(), pool[b].clip.clone());
             // A clip is saved before it is ever asked about.
             let saved = save(&left) && save(&right);
             if !saved || queries.send(Query { left, right }).is_err() {
@@ -362,7 +368,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             issued += 1;
             let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
             t.asked_clips += 2;
-            t.asked_successes += pool[a].2 as u64 + pool[b].2 as u64;
+            t.asked_successes += pool[a].success as u64 + pool[b].success as u64;
             drop(t);
             used.extend([a, b]);
         }

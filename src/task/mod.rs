@@ -43,8 +43,8 @@ impl Task {
 
     /// Whether a clip shows what the task asks for within its own steps: a clean backflip, its
     /// landing held inside the clip (one cut by the clip's edge does not count); for hop
-    /// forward, healthy throughout (the standard Hopper's health). Read by the metrics of which clips are asked
-    /// about (src/prefs/stages.rs, `QueryTally`), never by a labeler.
+    /// forward, healthy throughout (the standard Hopper's health). Read by the metrics of
+    /// which clips are asked about (src/prefs/stages.rs, `QueryTally`), never by a labeler.
     pub fn clip_shows_success(&self, infos: &[StepInfo]) -> bool {
         match self.kind {
             TaskKind::Backflip => self.judge.evaluate(infos).clean_flips > 0,
