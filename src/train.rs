@@ -50,7 +50,7 @@ fn training_env(config: &RunConfig, iteration: u64, seed: u64, learned: &Learned
     // Clip ids name the iteration they were recorded in, so a resumed run never reuses one.
     // Every clip goes to the selector's pool: keeping one in four starved the schedule
     // (docs/notebook).
-    let clips = config.prefs.as_ref().map(|_| ClipRecorder::candidates(config.ppo.num_envs, &scene, format!("it{iteration:06}")));
+    let clips = config.prefs.as_ref().map(|p| ClipRecorder::candidates(config.ppo.num_envs, &scene, format!("it{iteration:06}"), p.clip_overlap));
     let spec = EnvSpec { reward, terminate_when_unhealthy: config.terminate_when_unhealthy, clips };
     HopperEnv::new(scene, spec, config.ppo.num_envs, seed)
 }

@@ -117,3 +117,49 @@ fn rollout_command_is_byte_identical_across_runs() {
     assert!(out.status.success(), "exit {:?}: {}", out.status, String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Candidate clips with `prefs.clip_overlap`: each is a run of one episode's steps, a new one
+/// starts every `stride` steps, and so any stretch one step longer than two neighbours share
+/// lies whole in some clip; with no overlap they are the side-by-side clips a rollout is cut
+/// into.
+#[test]
+fn overlapping_candidates_hold_every_short_stretch_whole() {
+    use backflip::clip::ClipRecorder;
+    let scene = scene();
+    let episode: Vec<_> = clips().into_iter().flat_map(|c| c.steps).collect();
+    assert_eq!(episode.len(), 400);
+    let cut = |overlap: f32, len: usize| {
+        let mut recorder = ClipRecorder::candidates(1, &scene, "t".into(), overlap);
+        for (i, step) in episode[..len].iter().enumerate() {
+            recorder.push(0, step.clone(), i, 7, i + 1 == len);
+        }
+        recorder.flush();
+        recorder.take_finished()
+    };
+    let side_by_side = cut(0.0, 400);
+    assert_eq!(side_by_side.iter().map(|c| c.start_step).collect::<Vec<_>>(), vec![0, 188]);
+    assert_eq!(side_by_side[1].steps, episode[188..376].to_vec());
+    assert_eq!(cut(0.5, 400).iter().map(|c| c.start_step).collect::<Vec<_>>(), vec![0, 94, 188]);
+    for overlap in [0.0, 0.25, 0.5, 0.75, 0.9] {
+        let stride = 188 - (overlap * 188.0_f32).round() as usize;
+        for len in [188, 250, 333, 400] {
+            let clips = cut(overlap, len);
+            let mut ids: Vec<_> = clips.iter().map(|c| c.id.clone()).collect();
+            ids.dedup();
+            assert_eq!(ids.len(), clips.len(), "ids repeat");
+            for c in &clips {
+                assert_eq!(c.steps.len(), 188);
+                assert_eq!(c.steps, episode[c.start_step..c.start_step + 188].to_vec(), "overlap {overlap}: not a run of the episode");
+            }
+            // The clips reach to within a stride of the episode's end, and every stretch of
+            // `span` steps up to there lies whole in one of them.
+            let end = clips.last().unwrap().start_step + 188;
+            assert!(len - end < stride, "overlap {overlap}, length {len}: a whole clip was not cut");
+            let span = 188 - stride + 1;
+            for from in 0..=end - span {
+                let whole = clips.iter().any(|c| c.start_step <= from && from + span <= c.start_step + 188);
+                assert!(whole, "overlap {overlap}, length {len}: steps {from}.. are in no clip");
+            }
+        }
+    }
+}

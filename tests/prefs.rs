@@ -324,3 +324,14 @@ fn the_landing_credit_is_checked() {
         assert!(err.contains("teacher.landing_credit"), "{err}");
     }
 }
+
+#[test]
+fn the_clip_overlap_is_checked() {
+    for bad in [1.0_f32, -0.1, f32::NAN] {
+        let err = PrefConfig { clip_overlap: bad, ..PrefConfig::default() }.validate().unwrap_err().to_string();
+        assert!(err.contains("prefs.clip_overlap") && err.lines().count() == 1, "{err}");
+    }
+    assert!(PrefConfig { clip_overlap: 0.5, ..PrefConfig::default() }.validate().is_ok());
+    // Left at 0 it is not written, so run.json of a run with the defaults does not change.
+    assert!(!serde_json::to_string(&PrefConfig::default()).unwrap().contains("clip_overlap"));
+}

@@ -1,5 +1,7 @@
 //! Cutting clips from running environments: each environment's steps are gathered and cut
-//! every `clip_steps` steps and at the end of each episode.
+//! every `clip_steps` steps and at the end of each episode. Candidate clips may overlap: a new
+//! one then starts every `stride` steps, so that anything one step longer than two neighbours
+//! share lies whole in some clip (`PrefConfig::clip_overlap`).
 
 use super::{Clip, ClipStep};
 use crate::scene::Scene;
@@ -22,6 +24,9 @@ pub struct ClipRecorder {
     starts: Vec<usize>,
     seeds: Vec<u64>,
     clip_steps: usize,
+    /// Steps from one clip's start to the next one's within an episode (`clip_steps`: clips
+    /// side by side).
+    stride: usize,
     /// Keep the shorter clip an episode's end (or `flush`) cuts; otherwise only whole clips.
     keep_partial: bool,
     scene: String,
@@ -38,6 +43,7 @@ impl ClipRecorder {
             starts: vec![0; num_envs],
             seeds: vec![0; num_envs],
             clip_steps,
+            stride: clip_steps,
             keep_partial,
             scene: scene.name.clone(),
             control_dt: scene.control_dt(),
@@ -47,9 +53,14 @@ impl ClipRecorder {
         }
     }
 
-    /// Clips of the scene's clip length, counted from `prefix`: the labeler's candidates.
-    pub fn candidates(num_envs: usize, scene: &Scene, prefix: String) -> Self {
-        ClipRecorder::new(num_envs, scene.clip_steps(), scene, ClipIds::Counted(prefix), false)
+    /// Clips of the scene's clip length, counted from `prefix`: the labeler's candidates. Each
+    /// shares `overlap` (a share in [0, 1)) of its steps with the next one of its episode.
+    pub fn candidates(num_envs: usize, scene: &Scene, prefix: String, overlap: f32) -> Self {
+        let clip_steps = scene.clip_steps();
+        let mut recorder = ClipRecorder::new(num_envs, clip_steps, scene, ClipIds::Counted(prefix), false);
+        let shared = (overlap as f64 * clip_steps as f64).round() as usize;
+        recorder.stride = clip_steps.saturating_sub(shared).max(1);
+        recorder
     }
 
     /// Adds one step of environment `e`, the `episode_step`-th of the episode seeded `seed`;
@@ -60,7 +71,12 @@ impl ClipRecorder {
             self.seeds[e] = seed;
         }
         self.buffers[e].push(step);
-        if self.buffers[e].len() == self.clip_steps || done {
+        if self.buffers[e].len() == self.clip_steps {
+            self.cut_window(e);
+        }
+        // The steps left at the episode's end: a shorter clip (kept only with `keep_partial`),
+        // or, with overlapping clips, mostly steps the last whole clip showed.
+        if done && !self.buffers[e].is_empty() {
             self.cut(e);
         }
     }
@@ -79,10 +95,26 @@ impl ClipRecorder {
         std::mem::take(&mut self.finished)
     }
 
+    /// A whole clip: what environment `e` has gathered; the next clip starts `stride` steps on.
+    fn cut_window(&mut self, e: usize) {
+        if self.stride >= self.clip_steps {
+            return self.cut(e);
+        }
+        let steps = self.buffers[e].clone();
+        let start = self.starts[e];
+        self.buffers[e].drain(..self.stride);
+        self.starts[e] += self.stride;
+        self.finish(e, start, steps);
+    }
+
     fn cut(&mut self, e: usize) {
         let steps = std::mem::take(&mut self.buffers[e]);
+        self.finish(e, self.starts[e], steps);
+    }
+
+    fn finish(&mut self, e: usize, start: usize, steps: Vec<ClipStep>) {
         self.counter += 1;
-        let (seed, start) = (self.seeds[e], self.starts[e]);
+        let seed = self.seeds[e];
         let id = match &self.ids {
             ClipIds::Counted(prefix) => format!("{prefix}-{:06}", self.counter),
             ClipIds::Episode => format!("{seed:016x}-{start:05}"),

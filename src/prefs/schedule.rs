@@ -36,6 +36,12 @@ pub struct PrefConfig {
     #[serde(default, skip_serializing_if = "is_zero_f32")]
     pub uniform_share: f32,
     pub reward: RewardConfig,
+    /// Share of each candidate clip's steps that the next clip of its episode shows again
+    /// (in [0, 1); 0: clips side by side). At 0.5 a new clip starts every half clip, so that
+    /// whatever lasts up to half a clip and a step is whole in some clip. 0: at 0.5 the main
+    /// job did worse (E19, docs/notebook/2026-12-06-overlap-gamma.md).
+    #[serde(default, skip_serializing_if = "is_zero_f32")]
+    pub clip_overlap: f32,
     /// Share of the budget asked before RL starts...
     pub initial_share: f32,
     /// ...and the clips it is asked about.
@@ -100,6 +106,7 @@ impl Default for PrefConfig {
             queries: QueryMode::Disagreement,
             uniform_share: 0.0,
             reward: RewardConfig::default(),
+            clip_overlap: 0.0,
             initial_share: 0.25,
             initial_clips: InitialClips::Policy,
             explore_steps: 0,
@@ -159,6 +166,7 @@ impl PrefConfig {
         at_least("comparisons", self.comparisons as u64, 1)?;
         within("prefs.initial_share", self.initial_share as f64, 0.0, 1.0, false)?;
         within("prefs.uniform_share", self.uniform_share as f64, 0.0, 1.0, false)?;
+        within("prefs.clip_overlap", self.clip_overlap as f64, 0.0, 1.0, true)?;
         anyhow::ensure!(
             self.uniform_share == 0.0 || self.queries == QueryMode::Disagreement,
             "prefs.uniform_share ({}) mixes random queries into disagreement; with queries: uniform every query is random already",
