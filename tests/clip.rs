@@ -128,14 +128,19 @@ fn overlapping_candidates_hold_every_short_stretch_whole() {
     let scene = scene();
     let episode: Vec<_> = clips().into_iter().flat_map(|c| c.steps).collect();
     assert_eq!(episode.len(), 400);
-    let cut = |overlap: f32, len: usize| {
+    // Episodes of the given lengths, one after the other in one environment (each a prefix of
+    // `episode`, seeded 0, 1, ...), cut into candidates.
+    let cut_episodes = |overlap: f32, lens: &[usize]| {
         let mut recorder = ClipRecorder::candidates(1, &scene, "t".into(), overlap);
-        for (i, step) in episode[..len].iter().enumerate() {
-            recorder.push(0, step.clone(), i, 7, i + 1 == len);
+        for (seed, &len) in lens.iter().enumerate() {
+            for (i, step) in episode[..len].iter().enumerate() {
+                recorder.push(0, step.clone(), i, seed as u64, i + 1 == len);
+            }
         }
         recorder.flush();
         recorder.take_finished()
     };
+    let cut = |overlap: f32, len: usize| cut_episodes(overlap, &[len]);
     let side_by_side = cut(0.0, 400);
     assert_eq!(side_by_side.iter().map(|c| c.start_step).collect::<Vec<_>>(), vec![0, 188]);
     assert_eq!(side_by_side[1].steps, episode[188..376].to_vec());
@@ -144,8 +149,9 @@ fn overlapping_candidates_hold_every_short_stretch_whole() {
         let stride = 188 - (overlap * 188.0_f32).round() as usize;
         for len in [188, 250, 333, 400] {
             let clips = cut(overlap, len);
-            let mut ids: Vec<_> = clips.iter().map(|c| c.id.clone()).collect();
-            ids.dedup();
+            let starts: Vec<_> = clips.iter().map(|c| c.start_step).collect();
+            assert_eq!(starts, (0..=len - 188).step_by(stride).collect::<Vec<_>>(), "overlap {overlap}, length {len}");
+            let ids: std::collections::HashSet<_> = clips.iter().map(|c| c.id.clone()).collect();
             assert_eq!(ids.len(), clips.len(), "ids repeat");
             for c in &clips {
                 assert_eq!(c.steps.len(), 188);
@@ -162,4 +168,14 @@ fn overlapping_candidates_hold_every_short_stretch_whole() {
             }
         }
     }
+    // Two episodes in one environment: the second's clips start at its own first step and hold
+    // only its steps, and no id repeats across them.
+    let two = cut_episodes(0.5, &[333, 400]);
+    let of = |seed: u64| two.iter().filter(|c| c.seed == seed).map(|c| c.start_step).collect::<Vec<_>>();
+    assert_eq!((of(0), of(1)), (vec![0, 94], vec![0, 94, 188]));
+    for c in &two {
+        assert_eq!(c.steps, episode[c.start_step..c.start_step + 188].to_vec());
+    }
+    let ids: std::collections::HashSet<_> = two.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(ids.len(), two.len(), "ids repeat");
 }
