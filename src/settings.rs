@@ -17,6 +17,12 @@ use crate::run::RunConfig;
 use crate::scene::{Scene, TaskKind};
 use crate::task::HandwrittenBackflipReward;
 
+/// serde's `skip_serializing_if` for a setting whose 0 means "off": left out of run.json, so a
+/// run made before the setting existed keeps its run.json.
+pub fn is_zero_f32(x: &f32) -> bool {
+    *x == 0.0
+}
+
 /// Checks of one numeric setting; each error names the setting and its value.
 pub mod check {
     /// Finite and above zero.

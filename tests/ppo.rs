@@ -153,18 +153,48 @@ fn ppo_learns_to_reach_a_target() {
 #[test]
 fn an_annealed_entropy_bonus_lets_the_noise_shrink_as_the_run_ends() {
     // A bonus that holds the noise up against the task's pull on it while it lasts.
-    let iterations = 24;
-    let entropies = |anneal_ent_coef: bool| {
-        let config = PpoConfig { num_envs: 8, num_steps: 64, num_minibatches: 4, learning_rate: 1e-3, anneal_lr: false, ent_coef: 0.05, anneal_ent_coef, ..Default::default() };
+    let iterations = 24usize;
+    let entropies = |anneal_ent_coef: bool, ent_anneal_from: f32| {
+        let config = PpoConfig { num_envs: 8, num_steps: 64, num_minibatches: 4, learning_rate: 1e-3, anneal_lr: false, ent_coef: 0.05, anneal_ent_coef, ent_anneal_from, ..Default::default() };
         let mut ppo = Ppo::new(config, 4, 2, &DeviceKind::Flex.device().unwrap(), 5);
         let mut env = PointMass::new(8, 5);
-        (0..iterations).map(|_| ppo.iterate(&mut env, iterations).unwrap().entropy).collect::<Vec<f32>>()
+        (0..iterations).map(|_| ppo.iterate(&mut env, iterations as u64).unwrap().entropy).collect::<Vec<f32>>()
     };
-    let (constant, annealed) = (entropies(false), entropies(true));
+    let (constant, annealed) = (entropies(false, 0.0), entropies(true, 0.0));
     // The first update has the whole bonus either way; by the end the annealed one has none.
     assert_eq!(constant[0], annealed[0]);
     let last = iterations as usize - 1;
     assert!(annealed[last] < constant[last] - 0.1, "constant {constant:?}, annealed {annealed:?}");
+    // Held for the first half, the bonus gives the constant run's iterations up to there, byte
+    // for byte, and still ends with the noise down.
+    let held = entropies(true, 0.5);
+    assert_eq!(held[..=iterations / 2], constant[..=iterations / 2]);
+    assert_ne!(held[iterations / 2 + 1], constant[iterations / 2 + 1]);
+    assert!(held[last] < constant[last] - 0.1, "constant {constant:?}, held then annealed {held:?}");
+}
+
+#[test]
+fn the_entropy_bonus_schedule_holds_then_decays_to_zero() {
+    let config = PpoConfig { ent_coef: 0.01, anneal_ent_coef: true, ent_anneal_from: 0.6, ..Default::default() };
+    assert_eq!(config.ent_coef_at(0.0), 0.01);
+    assert_eq!(config.ent_coef_at(0.59), 0.01);
+    assert!((config.ent_coef_at(0.8) - 0.005).abs() < 1e-7, "{}", config.ent_coef_at(0.8));
+    assert_eq!(config.ent_coef_at(1.0), 0.0);
+    // From the start (0) it is the linear decay it always was.
+    let from_start = PpoConfig { ent_anneal_from: 0.0, ..config.clone() };
+    assert!((from_start.ent_coef_at(0.25) - 0.0075).abs() < 1e-7);
+    assert_eq!(PpoConfig { anneal_ent_coef: false, ..config.clone() }.ent_coef_at(0.9), 0.01);
+    // Checked by name: within [0, 1), and only with the anneal on.
+    for bad in [-0.1, 1.0, f32::NAN] {
+        let err = PpoConfig { ent_anneal_from: bad, ..config.clone() }.validate().unwrap_err().to_string();
+        assert!(err.contains("ppo.ent_anneal_from"), "{err}");
+    }
+    let err = PpoConfig { anneal_ent_coef: false, ..config.clone() }.validate().unwrap_err().to_string();
+    assert!(err.contains("ppo.ent_anneal_from") && err.contains("anneal_ent_coef"), "{err}");
+    assert!(config.validate().is_ok());
+    // The default is not written to run.json, so runs made before the field keep theirs.
+    assert!(!serde_json::to_string(&PpoConfig::default()).unwrap().contains("ent_anneal_from"));
+    assert!(serde_json::to_string(&config).unwrap().contains("\"ent_anneal_from\":0.6"));
 }
 
 fn small_config() -> PpoConfig {

@@ -40,6 +40,13 @@ pub struct PpoConfig {
     /// where a run.json lacks it (runs made before it existed).
     #[serde(default)]
     pub anneal_ent_coef: bool,
+    /// With `anneal_ent_coef`: the fraction of the run during which the bonus holds at
+    /// `ent_coef` before its linear decay to 0 at the end (0: it decays from the start). The
+    /// noise that finds the turn early is kept, and taken away only when a landing wants
+    /// precision (docs/notebook/2026-12-06-entropy.md). 0 where a run.json lacks it, and then
+    /// not written, so runs made before it keep their run.json.
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero_f32")]
+    pub ent_anneal_from: f32,
     /// Weight of the value loss.
     pub vf_coef: f32,
     /// Global (all parameters together) gradient-norm limit.
@@ -77,6 +84,7 @@ impl Default for PpoConfig {
             // (docs/notebook/2026-12-05-main-job-levers.md, E3).
             ent_coef: 0.01,
             anneal_ent_coef: false,
+            ent_anneal_from: 0.0,
             vf_coef: 0.5,
             max_grad_norm: 0.5,
             target_kl: None,
@@ -137,6 +145,12 @@ impl PpoConfig {
         at_least("ppo.update_epochs", self.update_epochs as u64, 1)?;
         positive("ppo.clip_coef", self.clip_coef as f64)?;
         non_negative("ppo.ent_coef", self.ent_coef as f64)?;
+        within("ppo.ent_anneal_from", self.ent_anneal_from as f64, 0.0, 1.0, true)?;
+        anyhow::ensure!(
+            self.ent_anneal_from == 0.0 || self.anneal_ent_coef,
+            "ppo.ent_anneal_from ({}) needs ppo.anneal_ent_coef: true",
+            self.ent_anneal_from
+        );
         non_negative("ppo.vf_coef", self.vf_coef as f64)?;
         positive("ppo.max_grad_norm", self.max_grad_norm as f64)?;
         if let Some(kl) = self.target_kl {
@@ -148,6 +162,16 @@ impl PpoConfig {
         positive("ppo.obs_clip", self.obs_clip as f64)?;
         positive("ppo.reward_clip", self.reward_clip as f64)?;
         Ok(())
+    }
+
+    /// The entropy bonus's weight when `progress` (0 to 1) of the run's iterations are done.
+    pub fn ent_coef_at(&self, progress: f64) -> f32 {
+        if !self.anneal_ent_coef {
+            return self.ent_coef;
+        }
+        let from = self.ent_anneal_from as f64;
+        let left = if progress < from { 1.0 } else { (1.0 - progress) / (1.0 - from) };
+        self.ent_coef * left.max(0.0) as f32
     }
 
     pub fn batch_size(&self) -> usize {

@@ -268,9 +268,9 @@ impl Ppo {
 
         // ---- Update ----
         let started = std::time::Instant::now();
-        let frac = 1.0 - (self.iteration - 1) as f64 / total_iterations.max(1) as f64;
-        let lr = if c.anneal_lr { c.learning_rate * frac.max(0.0) } else { c.learning_rate };
-        let ent_coef = if c.anneal_ent_coef { c.ent_coef * frac.max(0.0) as f32 } else { c.ent_coef };
+        let progress = (self.iteration - 1) as f64 / total_iterations.max(1) as f64;
+        let lr = if c.anneal_lr { c.learning_rate * (1.0 - progress).max(0.0) } else { c.learning_rate };
+        let ent_coef = c.ent_coef_at(progress);
         let batch = n * t_len;
         let b_obs = self.tensor(obs_buf, [batch, od], &self.device);
         let b_act = self.tensor(act_buf, [batch, ad], &self.device);

@@ -33,14 +33,14 @@ pub struct PrefConfig {
     /// model that is drawn at random instead (kept over the queries this process asks, not per
     /// round; a resumed run counts afresh). 0: none; at 0.5 every seed was slower to flip
     /// (E18, docs/notebook/2026-12-06-queries.md).
-    #[serde(default, skip_serializing_if = "is_zero_f32")]
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero_f32")]
     pub uniform_share: f32,
     pub reward: RewardConfig,
     /// Share of each candidate clip's steps that the next clip of its episode shows again
     /// (in [0, 1); 0: clips side by side). At 0.5 a new clip starts every half clip, so that
     /// whatever lasts up to half a clip and a step is whole in some clip. 0: at 0.5 the main
     /// job did worse (E19, docs/notebook/2026-12-06-overlap-gamma.md).
-    #[serde(default, skip_serializing_if = "is_zero_f32")]
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero_f32")]
     pub clip_overlap: f32,
     /// Share of the budget asked before RL starts...
     pub initial_share: f32,
@@ -258,7 +258,7 @@ pub struct TeacherConfig {
     /// though the judge credits both as the same crashed turn. At most 0.2 keeps every such
     /// attempt below a landing cut off by the clip's end (0.8). Off by default: at 0.2 the one
     /// seed measured tumbled (docs/notebook/2026-12-05-tumbling.md, E11).
-    #[serde(default, skip_serializing_if = "is_zero_f32")]
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero_f32")]
     pub near_landing_credit: f32,
     /// Added to a clip's score, times how near upright its turns came down on average
     /// (`FlipReport::touchdown_nearness`: every touchdown after at least half a turn, a clean
@@ -268,12 +268,8 @@ pub struct TeacherConfig {
     /// that tumbling buys no lucky touchdown (the near-landing credit's loophole in E11). Off
     /// by default: at 0.3 every seed unlearned its flips late (E16,
     /// docs/notebook/2026-12-05-landing-credit.md).
-    #[serde(default, skip_serializing_if = "is_zero_f32")]
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero_f32")]
     pub landing_credit: f32,
-}
-
-fn is_zero_f32(x: &f32) -> bool {
-    *x == 0.0
 }
 
 fn is_zero(n: &usize) -> bool {
