@@ -163,7 +163,7 @@ fn an_annealed_entropy_bonus_lets_the_noise_shrink_as_the_run_ends() {
     let (constant, annealed) = (entropies(false, 0.0), entropies(true, 0.0));
     // The first update has the whole bonus either way; by the end the annealed one has none.
     assert_eq!(constant[0], annealed[0]);
-    let last = iterations as usize - 1;
+    let last = iterations - 1;
     assert!(annealed[last] < constant[last] - 0.1, "constant {constant:?}, annealed {annealed:?}");
     // Held for the first half, the bonus gives the constant run's iterations up to there, byte
     // for byte, and still ends with the noise down.
