@@ -164,6 +164,11 @@ impl PpoConfig {
         Ok(())
     }
 
+    /// The learning rate when `progress` (0 to 1) of the run's iterations are done.
+    pub fn learning_rate_at(&self, progress: f64) -> f64 {
+        if self.anneal_lr { self.learning_rate * (1.0 - progress).max(0.0) } else { self.learning_rate }
+    }
+
     /// The entropy bonus's weight when `progress` (0 to 1) of the run's iterations are done.
     pub fn ent_coef_at(&self, progress: f64) -> f32 {
         if !self.anneal_ent_coef {

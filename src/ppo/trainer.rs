@@ -269,7 +269,7 @@ impl Ppo {
         // ---- Update ----
         let started = std::time::Instant::now();
         let progress = (self.iteration - 1) as f64 / total_iterations.max(1) as f64;
-        let lr = if c.anneal_lr { c.learning_rate * (1.0 - progress).max(0.0) } else { c.learning_rate };
+        let lr = c.learning_rate_at(progress);
         let ent_coef = c.ent_coef_at(progress);
         let batch = n * t_len;
         let b_obs = self.tensor(obs_buf, [batch, od], &self.device);
