@@ -136,6 +136,42 @@ fn asked_by_follows_the_schedule() {
     assert!(c.asked_by(20_000_000, 10_000_000) == 1000, "never past the budget");
 }
 
+/// `query_decay_steps` spreads the queries after the initial ones: the default asks most of
+/// them early, the most (1e12) at a constant rate, and both spend the budget by the end.
+#[test]
+fn a_slower_query_decay_spreads_the_queries_over_the_run() {
+    let total = 10_000_000;
+    let front = PrefConfig { comparisons: 1000, ..Default::default() };
+    let flat = PrefConfig { query_decay_steps: 1e12, ..front.clone() };
+    for c in [&front, &flat] {
+        assert_eq!(c.asked_by(0, total), 250);
+        assert_eq!(c.asked_by(total, total), 1000);
+    }
+    // Constant rate: each tenth of the run asks a tenth of the 750 after the initial ones.
+    for k in 0..10u64 {
+        let asked = flat.asked_by((k + 1) * total / 10, total) - flat.asked_by(k * total / 10, total);
+        assert!((74..=76).contains(&asked), "tenth {k}: {asked}");
+    }
+    let first_half = |c: &PrefConfig| c.asked_by(total / 2, total);
+    assert!(first_half(&front) > first_half(&flat) + 100, "{} against {}", first_half(&front), first_half(&flat));
+}
+
+#[test]
+fn the_query_decay_is_checked() {
+    for bad in [0.5, -1.0, 2e12, f64::NAN, f64::INFINITY] {
+        let err = PrefConfig { query_decay_steps: bad, ..PrefConfig::default() }.validate().unwrap_err().to_string();
+        assert!(err.contains("prefs.query_decay_steps") && err.lines().count() == 1, "{err}");
+    }
+    // Left at its default it is not written, and a run.json without it reads back as the default.
+    let json = serde_json::to_string(&PrefConfig::default()).unwrap();
+    assert!(!json.contains("query_decay_steps"), "{json}");
+    let read: PrefConfig = serde_json::from_str(&json).unwrap();
+    assert_eq!(read.query_decay_steps, 2e6);
+    let flat = PrefConfig { query_decay_steps: 1e12, ..PrefConfig::default() };
+    let back: PrefConfig = serde_json::from_str(&serde_json::to_string(&flat).unwrap()).unwrap();
+    assert_eq!(back, flat);
+}
+
 /// A labeler that waits `delay` before each answer, or never answers.
 struct SlowLabeler {
     delay: Option<Duration>,

@@ -44,6 +44,13 @@ pub struct PrefConfig {
     pub clip_overlap: f32,
     /// Share of the budget asked before RL starts...
     pub initial_share: f32,
+    /// ...and how fast the rate of the rest falls: in proportion to S / (t + S), t the env
+    /// steps since the first comparisons, S this many steps (2e6 by default: over a 10M-step
+    /// run the rate falls to a fifth). Larger spreads the queries more evenly over the run;
+    /// 1e12 (the most) is a constant rate. Written to run.json only when not the default, so
+    /// runs made before it read back as they ran.
+    #[serde(default = "default_query_decay", skip_serializing_if = "is_default_query_decay")]
+    pub query_decay_steps: f64,
     /// ...and the clips it is asked about.
     #[serde(default)]
     pub initial_clips: InitialClips,
@@ -86,6 +93,14 @@ fn yes() -> bool {
     true
 }
 
+fn default_query_decay() -> f64 {
+    PrefConfig::default().query_decay_steps
+}
+
+fn is_default_query_decay(steps: &f64) -> bool {
+    *steps == default_query_decay()
+}
+
 fn default_pace_margin() -> u64 {
     PrefConfig::default().pace_margin
 }
@@ -108,6 +123,7 @@ impl Default for PrefConfig {
             reward: RewardConfig::default(),
             clip_overlap: 0.0,
             initial_share: 0.25,
+            query_decay_steps: 2e6,
             initial_clips: InitialClips::Policy,
             explore_steps: 0,
             pretrain_epochs: 100,
@@ -146,13 +162,14 @@ impl PrefConfig {
     }
 
     /// Comparisons that should have been asked for after `t` env steps, out of `total`: the
-    /// initial share when exploration ends, then a rate proportional to 2e6 / (t + 2e6) in the
-    /// steps after it, spent by the end.
+    /// initial share when exploration ends, then a rate proportional to S / (t + S) in the
+    /// steps after it (S: `query_decay_steps`), spent by the end.
     pub fn asked_by(&self, t: u64, total: u64) -> usize {
         let (t, total) = (t.saturating_sub(self.explore_steps), total.saturating_sub(self.explore_steps));
         let initial = (self.comparisons as f32 * self.initial_share).round() as usize;
         let rest = (self.comparisons - initial) as f64;
-        let integral = |t: f64| 2e6 * (1.0 + t / 2e6).ln();
+        let s = self.query_decay_steps;
+        let integral = |t: f64| s * (1.0 + t / s).ln();
         let share = integral(t as f64) / integral(total.max(1) as f64);
         initial + (rest * share.min(1.0)).round() as usize
     }
@@ -167,6 +184,7 @@ impl PrefConfig {
         within("prefs.initial_share", self.initial_share as f64, 0.0, 1.0, false)?;
         within("prefs.uniform_share", self.uniform_share as f64, 0.0, 1.0, false)?;
         within("prefs.clip_overlap", self.clip_overlap as f64, 0.0, 1.0, true)?;
+        within("prefs.query_decay_steps", self.query_decay_steps, 1.0, 1e12, false)?;
         anyhow::ensure!(
             self.uniform_share == 0.0 || self.queries == QueryMode::Disagreement,
             "prefs.uniform_share ({}) mixes random queries into disagreement; with queries: uniform every query is random already",

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """What a backflip experiment's scripted teacher was shown and how it answered, per window of env
-steps, for its learned-s1/s2/s3 (written to ask why E15's seed 3 over-rotated;
+steps, for each learned-sN run it holds (written to ask why E15's seed 3 over-rotated;
 docs/notebook/2026-12-05-landing-credit.md).
 
     python3 docs/notebook/analysis/answers_by_window.py EXPERIMENT_DIR
@@ -205,8 +205,13 @@ def analyse(seed):
     return out, agree, sum(f["flips"] != f["jflips"] for f in facts.values()), detail
 
 
+def learned_seeds():
+    names = [d for d in os.listdir(EXP) if d.startswith("learned-s") and d[len("learned-s"):].isdigit()]
+    return sorted(int(d[len("learned-s"):]) for d in names)
+
+
 def main():
-    for seed in (1, 2, 3):
+    for seed in learned_seeds():
         out, agree, mismatch, detail = analyse(seed)
         ok_eq, ok_ne = agree[(True, True)], agree[(False, True)]
         print(f"== learned-s{seed}: ported teacher score vs answers: predicted-equal agree {ok_eq}/{agree[(True, True)] + agree[(True, False)]}, "
