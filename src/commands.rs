@@ -50,6 +50,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     std::fs::write(&p, c.to_json()).with_context(|| format!("{}: cannot write", p.display()))?;
                 }
                 crate::say!("exported {} episodes to {}", clips.len(), out.display());
+                if let Some(reward) = dir.load_reward_model(at_step, &device)? {
+                    let p = out.join("learned-reward.json");
+                    let json = crate::eval::learned_rewards_json(&reward, &config.scene, &clips)?;
+                    std::fs::write(&p, json).with_context(|| format!("{}: cannot write", p.display()))?;
+                    crate::say!("wrote the learned reward of every step (model version {}) to {}", reward.version, p.display());
+                }
             }
         }
         Command::Label { run, store, run_name, name, scripted, answer_delay } => {

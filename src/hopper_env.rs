@@ -58,6 +58,11 @@ impl LearnedReward {
         self.0.lock().expect("no panic while holding the reward").is_some()
     }
 
+    /// The snapshot the environments use now (a cheap copy: the weights are shared).
+    pub fn current(&self) -> Option<RewardSnapshot> {
+        self.0.lock().expect("no panic while holding the reward").clone()
+    }
+
     /// Per-step rewards of one step of every environment (observations before it, actions,
     /// infos after it); zeros before the first snapshot.
     fn rewards(&self, obs: &[f32], actions: &[f32], infos: &[StepInfo], bodies: usize) -> Vec<f32> {

@@ -4,8 +4,10 @@
 //! runs/NAME/run.json            what was asked for: scene, reward, seed, steps, PPO config
 //! runs/NAME/metrics.csv         one row per PPO iteration (appended, never rewritten)
 //! runs/NAME/checkpoint/         agent.bpk (burn record) + ppo_state.json (normalisers, counters)
-//!                               + optimizer.bpk (Adam's state)
-//! runs/NAME/snapshots/STEP/     the policy as it was at STEP env steps (agent.bpk, ppo_state.json)
+//!                               + optimizer.bpk (Adam's state), and with a learned reward the
+//!                               reward model PPO trained on last (reward.json, reward-member-M.bpk)
+//! runs/NAME/snapshots/STEP/     the policy as it was at STEP env steps (agent.bpk, ppo_state.json),
+//!                               and the learned reward it trained on then
 //! runs/NAME/plots/learning.png  return and task metric against env steps
 //! runs/NAME/eval.json           written by `backflip eval`
 //! ```
@@ -24,6 +26,7 @@ use crate::device::DeviceKind;
 use crate::hopper_env::RewardKind;
 use crate::metrics::MetricsRow;
 use crate::ppo::{Agent, AgentConfig, Ppo, PpoConfig, PpoState};
+use crate::reward::RewardSnapshot;
 use crate::scene::Scene;
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -151,11 +154,16 @@ impl RunDir {
         self.checkpoint_dir().join("ppo_state.json").exists()
     }
 
-    /// Saves the agent and trainer state. Each file is written beside its final name and
-    /// renamed into place; the state file goes last, so a checkpoint it names is whole.
-    pub fn save_checkpoint(&self, ppo: &Ppo) -> anyhow::Result<()> {
+    /// Saves the agent and trainer state, and the learned reward PPO trains on (kept to be
+    /// looked at, `backflip eval --export`; a resumed run retrains its own). Each file is
+    /// written beside its final name and renamed into place; the state file goes last, so a
+    /// checkpoint it names is whole.
+    pub fn save_checkpoint(&self, ppo: &Ppo, reward: Option<&RewardSnapshot>) -> anyhow::Result<()> {
         let dir = self.checkpoint_dir();
         fs::create_dir_all(&dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+        if let Some(reward) = reward {
+            reward.save(&dir)?;
+        }
         let tmp = dir.join("optimizer.tmp.bpk");
         ppo.optimizer_record()
             .save(&tmp)
@@ -209,12 +217,16 @@ impl RunDir {
         self.path.join("snapshots").join(step.to_string())
     }
 
-    /// Keeps the policy as it is now, under snapshots/STEP (written aside, then renamed in).
-    pub fn save_snapshot(&self, ppo: &Ppo) -> anyhow::Result<()> {
+    /// Keeps the policy as it is now, and the learned reward it trains on, under
+    /// snapshots/STEP (written aside, then renamed in).
+    pub fn save_snapshot(&self, ppo: &Ppo, reward: Option<&RewardSnapshot>) -> anyhow::Result<()> {
         let dir = self.snapshot_dir(ppo.global_step);
         let tmp = dir.with_extension("tmp");
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir_all(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
+        if let Some(reward) = reward {
+            reward.save(&tmp)?;
+        }
         save_policy(ppo, &tmp)?;
         let _ = fs::remove_dir_all(&dir);
         fs::rename(&tmp, &dir).with_context(|| format!("{}: cannot rename into place", dir.display()))?;
@@ -233,15 +245,33 @@ impl RunDir {
         steps
     }
 
+    /// The step of the last snapshot at or before `step` env steps.
+    fn snapshot_at(&self, step: u64) -> Option<u64> {
+        self.snapshots().into_iter().rev().find(|&s| s <= step)
+    }
+
     /// The policy of the last snapshot at or before `step` env steps, with its step.
     pub fn load_snapshot(&self, step: u64, device: &Device, seed: u64) -> anyhow::Result<(u64, Ppo)> {
-        let all = self.snapshots();
-        let Some(&at) = all.iter().rev().find(|&&s| s <= step) else {
+        let Some(at) = self.snapshot_at(step) else {
+            let all = self.snapshots();
             let list = if all.is_empty() { "none".to_string() } else { all.iter().map(u64::to_string).collect::<Vec<_>>().join(", ") };
             anyhow::bail!("{}: no snapshot at or before {step} env steps (snapshots: {list})", self.path.display());
         };
         let (state, agent) = load_agent(&self.snapshot_dir(at), device)?;
         Ok((at, Ppo::from_state(state, agent, None, device, seed)))
+    }
+
+    /// The learned reward saved with the checkpoint (`at_step` None) or with the snapshot
+    /// `load_snapshot(at_step)` picks; None where none was saved.
+    pub fn load_reward_model(&self, at_step: Option<u64>, device: &Device) -> anyhow::Result<Option<RewardSnapshot>> {
+        let dir = match at_step {
+            None => self.checkpoint_dir(),
+            Some(step) => match self.snapshot_at(step) {
+                Some(at) => self.snapshot_dir(at),
+                None => return Ok(None),
+            },
+        };
+        RewardSnapshot::load(&dir, device)
     }
 
     pub fn metrics_path(&self) -> PathBuf {

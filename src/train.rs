@@ -111,13 +111,16 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
             return book.finish(run, &config, &ppo);
         }
         ppo.restart_reward_scale();
-        run.save_checkpoint(&ppo)?;
+        run.save_checkpoint(&ppo, None)?;
         if let Some(s) = &mut book.status {
             // The initial comparisons come next.
             s.phase(TrainingPhase::Starting);
         }
     }
     let learned = LearnedReward::default();
+    if config.prefs.is_some() {
+        book.learned = Some(learned.clone());
+    }
     let mut env = training_env(&config, ppo.iteration, episode_seed(&config, &ppo), &learned)?;
     let rounds_used = book.history.last().and_then(|r| r.reward_rounds).unwrap_or(0);
     let mut prefs = preferences(&config, &run, &ppo, &learned, rounds_used, opts.human.take())?;
@@ -180,6 +183,8 @@ struct Book {
     status: Option<StatusReport>,
     /// The latest iteration in which episodes ended: what progress reports show.
     last_episodes: EpisodeSummary,
+    /// The learned reward PPO trains on, kept with each snapshot and checkpoint.
+    learned: Option<LearnedReward>,
 }
 
 impl Book {
@@ -194,6 +199,7 @@ impl Book {
             bar: Progress::new(progress, &label, config.total_steps, ppo.global_step),
             status: human.map(|h| StatusReport::new(h.status.clone(), config, ppo)),
             last_episodes: EpisodeSummary::default(),
+            learned: None,
         })
     }
 
@@ -215,11 +221,12 @@ impl Book {
         self.history.push(row);
         // A snapshot each time the steps pass a multiple of `snapshot_every`.
         let (every, batch) = (config.snapshot_every, config.ppo.batch_size() as u64);
+        let reward = self.learned.as_ref().and_then(LearnedReward::current);
         if every > 0 && ppo.global_step / every > (ppo.global_step - batch) / every {
-            run.save_snapshot(ppo)?;
+            run.save_snapshot(ppo, reward.as_ref())?;
         }
         if ppo.iteration.is_multiple_of(config.checkpoint_every) {
-            run.save_checkpoint(ppo)?;
+            run.save_checkpoint(ppo, reward.as_ref())?;
             plot(run, &self.history, config.scene.task);
         }
         Ok(())
@@ -227,7 +234,7 @@ impl Book {
 
     /// The last checkpoint and plot; tells the window and other desktops that training ended.
     fn finish(mut self, run: RunDir, config: &RunConfig, ppo: &Ppo) -> anyhow::Result<RunDir> {
-        run.save_checkpoint(ppo)?;
+        run.save_checkpoint(ppo, self.learned.as_ref().and_then(LearnedReward::current).as_ref())?;
         plot(&run, &self.history, config.scene.task);
         self.bar.finish();
         let total_iterations = config.total_steps.div_ceil(config.ppo.batch_size() as u64);

@@ -265,7 +265,7 @@ fn checkpoint_round_trip_gives_identical_actions() {
     let (ppo, _) = hopper_run(3, DeviceKind::Flex);
     let config = small_run_config(3, 1000);
     let run = RunDir::create(&dir, &config).unwrap();
-    run.save_checkpoint(&ppo).unwrap();
+    run.save_checkpoint(&ppo, None).unwrap();
     let loaded = run.load_checkpoint(&DeviceKind::Flex.device().unwrap(), 3).unwrap();
     // Three observations.
     let obs: Vec<f32> = (0..3 * Scene::builtin("hopper-backflip").unwrap().obs_dim()).map(|i| (i as f32 * 0.7).cos() * 2.0).collect();
@@ -291,7 +291,7 @@ fn resuming_from_a_checkpoint_continues_the_same_updates() {
         ppo.iterate(&mut env, 10).unwrap();
     }
     let run = RunDir::create(&dir, &RunConfig { ppo: config, ..small_run_config(9, 1000) }).unwrap();
-    run.save_checkpoint(&ppo).unwrap();
+    run.save_checkpoint(&ppo, None).unwrap();
     let next = |ppo: &mut Ppo| {
         ppo.iterate(&mut PointMass::new(4, 77), 10).unwrap();
         let obs: Vec<f32> = (0..40).map(|i| (i as f32 * 0.7).cos()).collect();

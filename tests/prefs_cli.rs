@@ -48,6 +48,23 @@ fn oracle_run_survives_kill_9_and_resumes_with_every_answer_and_clip() {
     let last = dir.read_metrics().unwrap().pop().unwrap();
     assert_eq!(last.ppo.global_step, 24576, "trained to the end");
     assert!(last.reward_val_accuracy.is_some_and(f32::is_finite), "validation accuracy is logged");
+
+    // The checkpoint keeps the learned reward PPO trained on last, and `eval --export` writes
+    // its value at every step of every exported episode beside them.
+    assert!(run.join("checkpoint").join("reward.json").exists());
+    let export = run.join("export");
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip")).arg("eval").arg(&run).args(["--episodes", "2", "--export"]).arg(&export).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let learned: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(export.join("learned-reward.json")).unwrap()).unwrap();
+    assert!(learned["version"].as_u64().is_some_and(|v| v >= 1), "{}", learned["version"]);
+    let episodes = learned["episodes"].as_object().unwrap();
+    assert_eq!(episodes.keys().collect::<Vec<_>>(), ["eval-000", "eval-001"]);
+    for (id, rewards) in episodes {
+        let clip: backflip::clip::Clip = serde_json::from_str(&std::fs::read_to_string(export.join(format!("{id}.json"))).unwrap()).unwrap();
+        let rewards: Vec<f64> = rewards.as_array().unwrap().iter().map(|r| r.as_f64().unwrap()).collect();
+        assert_eq!(rewards.len(), clip.steps.len(), "one reward a step of {id}");
+        assert!(rewards.iter().any(|&r| r != rewards[0]), "the reward varies along {id}");
+    }
 }
 
 /// comparisons.jsonl without its wall-clock fields (`time_ms`, `response_ms`).

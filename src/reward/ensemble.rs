@@ -118,9 +118,30 @@ pub struct RewardSnapshot {
     members: Vec<RewardNet>,
     norms: Vec<(f32, f32)>,
     d_input: usize,
+    /// The members' shape, to build them again when loading.
+    hidden: usize,
+    bounded: bool,
     device: Device,
     /// Incremented with every new snapshot.
     pub version: u64,
+}
+
+/// What reward.json says of a saved snapshot; the members' weights are beside it.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedSnapshot {
+    input: RewardInput,
+    d_input: usize,
+    hidden: usize,
+    bounded: bool,
+    norms: Vec<(f32, f32)>,
+    version: u64,
+}
+
+const SAVED_FILE: &str = "reward.json";
+
+fn member_file(dir: &std::path::Path, m: usize) -> std::path::PathBuf {
+    dir.join(format!("reward-member-{m}.bpk"))
 }
 
 impl RewardEnsemble {
@@ -262,6 +283,8 @@ impl RewardEnsemble {
             members: self.members.iter().map(|m| m.valid()).collect(),
             norms: self.norms.clone(),
             d_input: self.d_input,
+            hidden: self.config.hidden,
+            bounded: self.config.bounded,
             device: self.device.clone().inner(),
             version,
         }
@@ -269,6 +292,63 @@ impl RewardEnsemble {
 }
 
 impl RewardSnapshot {
+    /// Writes the snapshot into `dir`: each member's weights, then reward.json (each aside,
+    /// then renamed in; reward.json last, so a reward.json names whole members).
+    pub fn save(&self, dir: &std::path::Path) -> anyhow::Result<()> {
+        use burn::store::{BurnpackStore, ModuleSnapshot};
+        for (m, net) in self.members.iter().enumerate() {
+            let file = member_file(dir, m);
+            let tmp = file.with_extension("tmp.bpk");
+            let mut store = BurnpackStore::from_file(&tmp).overwrite(true);
+            net.clone().save_into(&mut store).map_err(|e| anyhow::anyhow!("{}: cannot save a reward member: {e}", tmp.display()))?;
+            std::fs::rename(&tmp, &file)?;
+        }
+        let saved = SavedSnapshot {
+            input: self.input,
+            d_input: self.d_input,
+            hidden: self.hidden,
+            bounded: self.bounded,
+            norms: self.norms.clone(),
+            version: self.version,
+        };
+        let path = dir.join(SAVED_FILE);
+        crate::fsutil::write_atomic(&path, serde_json::to_string(&saved)?.as_bytes())
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", path.display()))
+    }
+
+    /// The snapshot saved in `dir`, on `device`'s plain side; None where none was saved (runs
+    /// without a learned reward, and runs from before 2026-12-06).
+    pub fn load(dir: &std::path::Path, device: &Device) -> anyhow::Result<Option<RewardSnapshot>> {
+        use anyhow::Context;
+        use burn::store::{BurnpackStore, ModuleSnapshot};
+        let path = dir.join(SAVED_FILE);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let saved: SavedSnapshot = serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: malformed reward model: {e}", path.display()))?;
+        anyhow::ensure!(!saved.norms.is_empty(), "{}: malformed reward model: no members", path.display());
+        let device = device.clone().inner();
+        let mut members = Vec::with_capacity(saved.norms.len());
+        for m in 0..saved.norms.len() {
+            let file = member_file(dir, m);
+            let mut net = RewardNetConfig::new(saved.d_input).with_d_hidden(saved.hidden).with_bounded(saved.bounded).init(&device);
+            net.load_from(&mut BurnpackStore::from_file(&file))
+                .map_err(|e| anyhow::anyhow!("{}: cannot load a reward member: {e}", file.display()))?;
+            members.push(net);
+        }
+        Ok(Some(RewardSnapshot {
+            input: saved.input,
+            members,
+            norms: saved.norms,
+            d_input: saved.d_input,
+            hidden: saved.hidden,
+            bounded: saved.bounded,
+            device,
+            version: saved.version,
+        }))
+    }
+
     /// Each member's normalised per-step reward for rows of (observation, action).
     fn member_rewards(&self, rows: &[f32]) -> Vec<Vec<f32>> {
         let n = rows.len() / self.d_input;
@@ -278,6 +358,25 @@ impl RewardSnapshot {
             .zip(&self.norms)
             .map(|(net, (mean, std))| to_vec(net.forward(x.clone())).into_iter().map(|r| (r - mean) / std).collect())
             .collect()
+    }
+
+    /// The ensemble's reward at each step of a clip recorded in a scene of `bodies` bodies:
+    /// what PPO was paid there (before its own scaling). An error if the clip's steps do not
+    /// fit the model (another scene).
+    pub fn clip_rewards(&self, clip: &crate::clip::Clip, bodies: usize) -> anyhow::Result<Vec<f32>> {
+        let rows = self.input.clip_rows(clip, bodies);
+        let steps = clip.steps.len();
+        if steps == 0 {
+            return Ok(Vec::new());
+        }
+        anyhow::ensure!(
+            rows.len() == steps * self.d_input,
+            "the reward model takes {} numbers a step and clip {} gives {}: recorded in another scene",
+            self.d_input,
+            clip.id,
+            rows.len() / steps
+        );
+        Ok(self.rewards(&rows))
     }
 
     /// The ensemble's reward: members normalised, then averaged.
