@@ -47,8 +47,9 @@ pub struct PrefConfig {
     /// ...and how fast the rate of the rest falls: in proportion to S / (t + S), t the env
     /// steps since the first comparisons, S this many steps (2e6 by default: over a 10M-step
     /// run the rate falls to a fifth). Larger spreads the queries more evenly over the run;
-    /// 1e12 (the most) is a constant rate. Written to run.json only when not the default, so
-    /// runs made before it read back as they ran.
+    /// 1e12 (the most) is a constant rate; with a tenth of the budget before RL that did worse
+    /// (E25, docs/notebook/2026-12-06-query-schedule.md). Written to run.json only when not
+    /// the default, so runs made before it read back as they ran.
     #[serde(default = "default_query_decay", skip_serializing_if = "is_default_query_decay")]
     pub query_decay_steps: f64,
     /// ...and the clips it is asked about.

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""What a run's learned reward paid along exported evaluation episodes, by the state the step
+ended in: the turn so far (the observation's last number in the backflip scene) and what
+touched the ground. Reads `backflip eval RUN --export DIR` (runs made from 2026-12-06 on write
+DIR/learned-reward.json beside the episodes; docs/design.md, "A run folder").
+
+    python3 docs/notebook/analysis/learned_reward_by_state.py DIR
+
+Prints the mean reward a step and the share of steps in each state, then each episode's summed
+reward beside its clean flips (scripts/turn_report.py's count), so a reward that pays the
+tumble above the landing shows as such.
+"""
+import collections
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+import turn_report as tr  # noqa: E402  (clean_flips: the judge's counting)
+
+DIR = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
+TURN_BANDS = [(0.0, 0.5, "turn < 1/2"), (0.5, 1.0, "1/2 to 1"), (1.0, 1.5, "1 to 3/2"), (1.5, 2.01, "3/2 to 2 (cap)")]
+
+
+def main():
+    learned = json.load(open(os.path.join(DIR, "learned-reward.json")))
+    sums = collections.defaultdict(float)
+    counts = collections.Counter()
+    episodes = []
+    for eid, rewards in sorted(learned["episodes"].items()):
+        clip = json.load(open(os.path.join(DIR, eid + ".json")))
+        steps = clip["steps"]
+        foot = 1 << (len(steps[0]["poses"]) - 1)  # the foot is the last body (turn_report.py)
+        infos = [s["info"] for s in steps]
+        for s, r in zip(steps, rewards):
+            turn = s["obs"][-1]
+            band = next(name for lo, hi, name in TURN_BANDS if lo <= turn < hi)
+            c = s["info"]["contacts"]
+            ground = "flying" if c == 0 else ("foot only" if c == foot else "another body")
+            sums[(band, ground)] += r
+            counts[(band, ground)] += 1
+        episodes.append((eid, sum(rewards), len(tr.clean_flips(infos, clip["control_dt"], foot))))
+    total = sum(counts.values())
+    print(f"learned reward model version {learned['version']}; {len(episodes)} episodes, {total} steps")
+    print(f"{'turn so far':16} {'ground':13} {'steps':>7} {'share':>6} {'mean reward':>12}")
+    for _, _, band in TURN_BANDS:
+        for ground in ("foot only", "flying", "another body"):
+            n = counts[(band, ground)]
+            if n:
+                print(f"{band:16} {ground:13} {n:>7} {n / total:>6.1%} {sums[(band, ground)] / n:>12.3f}")
+    print("episode    summed reward  clean flips")
+    for eid, r, flips in episodes:
+        print(f"{eid:10} {r:>13.1f}  {flips:>11}")
+
+
+if __name__ == "__main__":
+    main()
