@@ -208,6 +208,12 @@ impl Book {
         self.wall_offset + self.started.elapsed().as_secs_f64()
     }
 
+    /// The learned reward PPO trains on now, to save beside the policy (None before the first
+    /// model, and for runs on a known reward). Asked for only when saving.
+    fn reward(&self) -> Option<crate::reward::RewardSnapshot> {
+        self.learned.as_ref().and_then(LearnedReward::current)
+    }
+
     fn record(&mut self, run: &RunDir, config: &RunConfig, ppo: &Ppo, row: MetricsRow) -> anyhow::Result<()> {
         run.append_metrics(&row)?;
         if let Some(s) = &mut self.status {
@@ -221,12 +227,11 @@ impl Book {
         self.history.push(row);
         // A snapshot each time the steps pass a multiple of `snapshot_every`.
         let (every, batch) = (config.snapshot_every, config.ppo.batch_size() as u64);
-        let reward = self.learned.as_ref().and_then(LearnedReward::current);
         if every > 0 && ppo.global_step / every > (ppo.global_step - batch) / every {
-            run.save_snapshot(ppo, reward.as_ref())?;
+            run.save_snapshot(ppo, self.reward().as_ref())?;
         }
         if ppo.iteration.is_multiple_of(config.checkpoint_every) {
-            run.save_checkpoint(ppo, reward.as_ref())?;
+            run.save_checkpoint(ppo, self.reward().as_ref())?;
             plot(run, &self.history, config.scene.task);
         }
         Ok(())
@@ -234,7 +239,7 @@ impl Book {
 
     /// The last checkpoint and plot; tells the window and other desktops that training ended.
     fn finish(mut self, run: RunDir, config: &RunConfig, ppo: &Ppo) -> anyhow::Result<RunDir> {
-        run.save_checkpoint(ppo, self.learned.as_ref().and_then(LearnedReward::current).as_ref())?;
+        run.save_checkpoint(ppo, self.reward().as_ref())?;
         plot(&run, &self.history, config.scene.task);
         self.bar.finish();
         let total_iterations = config.total_steps.div_ceil(config.ppo.batch_size() as u64);
