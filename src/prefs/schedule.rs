@@ -167,7 +167,7 @@ impl PrefConfig {
     /// steps after it (S: `query_decay_steps`), spent by the end.
     pub fn asked_by(&self, t: u64, total: u64) -> usize {
         let (t, total) = (t.saturating_sub(self.explore_steps), total.saturating_sub(self.explore_steps));
-        let initial = (self.comparisons as f32 * self.initial_share).round() as usize;
+        let initial = self.initial();
         let rest = (self.comparisons - initial) as f64;
         let s = self.query_decay_steps;
         let integral = |t: f64| s * (1.0 + t / s).ln();
