@@ -210,6 +210,16 @@ pub enum ClipCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print the learned reward at every step of every clip a run saved, from the reward model
+    /// the run kept (its checkpoint's, or a snapshot's): JSON {"version": V, "clips": {ID: [r, ...]}}.
+    Rewards {
+        /// The run folder (a run trained on comparisons).
+        run: PathBuf,
+        /// The reward model of the last snapshot at or before this many env steps, instead of
+        /// the checkpoint's.
+        #[arg(long)]
+        at_step: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]

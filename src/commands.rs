@@ -52,7 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 crate::say!("exported {} episodes to {}", clips.len(), out.display());
                 if let Some(reward) = dir.load_reward_model(at_step, &device)? {
                     let p = out.join("learned-reward.json");
-                    let json = crate::eval::learned_rewards_json(&reward, &config.scene, &clips)?;
+                    let json = crate::eval::learned_rewards_json(&reward, &config.scene, &clips, "episodes")?;
                     std::fs::write(&p, json).with_context(|| format!("{}: cannot write", p.display()))?;
                     crate::say!("wrote the learned reward of every step (model version {}) to {}", reward.version, p.display());
                 }
@@ -81,6 +81,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clip { command: ClipCommand::Export { clip, dir, json: _ } } => {
             let clip = ClipDir::new(dir.join("clips")).resolve(&clip).with_context(|| format!("clip '{clip}'"))?;
             crate::say!("{}", clip.to_json());
+        }
+        Command::Clip { command: ClipCommand::Rewards { run, at_step } } => {
+            let (dir, config) = RunDir::open(&run)?;
+            let device = config.device.device()?;
+            let which = at_step.map_or_else(|| "its checkpoint".to_string(), |s| format!("a snapshot at or before step {s}"));
+            let reward = dir
+                .load_reward_model(at_step, &device)?
+                .with_context(|| format!("{}: no reward model kept in {which} (a run on a known reward, or one made before reward models were kept)", run.display()))?;
+            let clips = ClipDir::new(dir.path.join("clips")).load_every()?;
+            crate::output::write(format_args!("{}\n", crate::eval::learned_rewards_json(&reward, &config.scene, &clips, "clips")?))?;
         }
         Command::Bench { command: BenchCommand::Sim { scene, steps, envs, json } } => {
             let scene = Arc::new(Scene::resolve(&scene)?);

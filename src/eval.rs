@@ -41,15 +41,16 @@ pub fn evaluate(ppo: &Ppo, scene: Arc<Scene>, episodes: usize, seed: u64, keep_c
     Ok((EvalReport { summary, env_steps: ppo.global_step }, env.take_clips()))
 }
 
-/// The learned reward's value at each step of each exported episode, as written beside them
-/// (learned-reward.json): `{"version": V, "episodes": {"eval-000": [r, ...], ...}}`, the reward
-/// being what PPO was paid (the ensemble's normalised mean, before PPO's own scaling).
-pub fn learned_rewards_json(reward: &crate::reward::RewardSnapshot, scene: &Scene, clips: &[Clip]) -> anyhow::Result<String> {
+/// The learned reward's value at each step of each clip, under `key`: `{"version": V, KEY:
+/// {"eval-000": [r, ...], ...}}`, the reward being what PPO was paid (the ensemble's normalised
+/// mean, before PPO's own scaling). Exported episodes get it beside them as learned-reward.json
+/// (key "episodes"); `backflip clip rewards` prints it for a run's saved clips (key "clips").
+pub fn learned_rewards_json(reward: &crate::reward::RewardSnapshot, scene: &Scene, clips: &[Clip], key: &str) -> anyhow::Result<String> {
     let mut episodes = serde_json::Map::new();
     for c in clips {
         episodes.insert(c.id.clone(), serde_json::to_value(reward.clip_rewards(c, scene.bodies.len())?)?);
     }
-    Ok(serde_json::to_string(&serde_json::json!({ "version": reward.version, "episodes": episodes }))?)
+    Ok(serde_json::to_string(&serde_json::json!({ "version": reward.version, key: episodes }))?)
 }
 
 impl EvalReport {

@@ -65,6 +65,27 @@ fn oracle_run_survives_kill_9_and_resumes_with_every_answer_and_clip() {
         assert_eq!(rewards.len(), clip.steps.len(), "one reward a step of {id}");
         assert!(rewards.iter().any(|&r| r != rewards[0]), "the reward varies along {id}");
     }
+
+    // `clip rewards` gives the same model's value at every step of every clip the run saved.
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip")).args(["clip", "rewards"]).arg(&run).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["version"], learned["version"], "the checkpoint's model");
+    let clips = printed["clips"].as_object().unwrap();
+    let saved = std::fs::read_dir(run.join("clips")).unwrap().count();
+    assert_eq!(clips.len(), saved, "every saved clip");
+    for (id, rewards) in clips {
+        let clip = backflip::clip::Clip::load(&run.join("clips").join(format!("{id}.clip"))).unwrap();
+        assert_eq!(rewards.as_array().unwrap().len(), clip.steps.len(), "one reward a step of {id}");
+    }
+    // A snapshot before any model was kept, or a damaged model: one line naming the run or file.
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip")).args(["clip", "rewards", "--at-step", "0"]).arg(&run).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.trim().lines().count() == 1 && err.contains("no reward model kept"), "{err}");
+    std::fs::write(run.join("checkpoint").join("reward.json"), "{").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip")).args(["clip", "rewards"]).arg(&run).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.trim().lines().count() == 1 && err.contains("reward.json"), "{err}");
 }
 
 /// comparisons.jsonl without its wall-clock fields (`time_ms`, `response_ms`).

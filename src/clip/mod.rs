@@ -135,6 +135,25 @@ impl ClipDir {
         Clip::load(&self.path_of(id))
     }
 
+    /// Every clip in the folder (each `ID.clip`), in the order of their ids; none if the
+    /// folder is missing.
+    pub fn load_every(&self) -> Result<Vec<Clip>, ClipError> {
+        let entries = match std::fs::read_dir(&self.path) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(ClipError::Io { path: self.path.clone(), source }),
+        };
+        let mut files = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|source| ClipError::Io { path: self.path.clone(), source })?.path();
+            if path.extension().is_some_and(|e| e == "clip") {
+                files.push(path);
+            }
+        }
+        files.sort();
+        files.iter().map(|f| Clip::load(f)).collect()
+    }
+
     /// A clip given as a file, or as an id in this folder.
     pub fn resolve(&self, spec: &str) -> Result<Clip, ClipError> {
         let file = Path::new(spec);

@@ -26,7 +26,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
 import turn_report as tr  # noqa: E402  (clean_flips, touchdowns: the judge's counting)
 
-EXP = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
+EXP = None  # the experiment folder (main's argument); the module is also imported by reward_on_answers.py
 BF = os.environ.get("BACKFLIP") or os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/backflip-target")), "release", "backflip")
 CACHE = os.path.join(os.environ.get("TMPDIR", "/tmp"), "backflip-answers")
 WINDOWS = [(0, 1, "0-1M expl"), (1, 2, "1-2M"), (2, 3, "2-3M"), (3, 4, "3-4M"), (4, 5, "4-5M"),
@@ -118,8 +118,8 @@ def clip_facts(run, cid, teacher):
     }
 
 
-def analyse(seed):
-    run = f"{EXP}/learned-s{seed}"
+def placed_answers(run):
+    """A run's teacher settings, metrics rows, answers, and each answer's (window, global step)."""
     cfg = json.load(open(f"{run}/run.json"))
     teacher = cfg["prefs"]["teacher"]
     n_initial = round(cfg["prefs"]["initial_share"] * cfg["prefs"]["comparisons"])
@@ -130,13 +130,20 @@ def analyse(seed):
             answered_at.append((int(r["comparisons"]), int(r["global_step"])))
     comps = [json.loads(l) for l in open(f"{run}/comparisons.jsonl")]
     comps = [c for c in comps if c["type"] == "comparison"]
-    facts = {}
     win_of = []
     for i, c in enumerate(comps):
         step = next(g for n, g in answered_at if n >= i + 1)
         m = step / 1e6
         w = 0 if i < n_initial else next(k for k, (a, b, _) in enumerate(WINDOWS) if a <= m < b and k > 0)
         win_of.append((w, step))
+    return teacher, rows, comps, win_of
+
+
+def analyse(seed):
+    run = f"{EXP}/learned-s{seed}"
+    teacher, rows, comps, win_of = placed_answers(run)
+    facts = {}
+    for c in comps:
         for cid in (c["left"], c["right"]):
             if cid not in facts:
                 facts[cid] = clip_facts(run, cid, teacher)
@@ -211,6 +218,8 @@ def learned_seeds():
 
 
 def main():
+    global EXP
+    EXP = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
     for seed in learned_seeds():
         out, agree, mismatch, detail = analyse(seed)
         ok_eq, ok_ne = agree[(True, True)], agree[(False, True)]
