@@ -167,6 +167,12 @@ pub struct Scene {
     /// same). Off where a scene does not say, as in every scene made before it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub observe_turn: bool,
+    /// The observation also shows the backward turn since the hopper last stood upright on its
+    /// foot alone (src/sim/turn.rs, `TurnSinceUpright`), in whole turns, at most
+    /// `OBSERVED_TURN_MAX`, just before the turn so far: a tumble's turns add up in it, where a
+    /// body on the ground starts the turn so far again. Off where a scene does not say.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub observe_turn_since_upright: bool,
 }
 
 /// The most turns the observed turn so far shows: a tumble of more reads as this many.
@@ -245,9 +251,10 @@ impl Scene {
     }
 
     /// Observation length: root height, sin and cos of pitch, joint angles, root x/z/pitch
-    /// velocities, joint velocities, and the turn so far where `observe_turn`.
+    /// velocities, joint velocities, the turn since upright where `observe_turn_since_upright`
+    /// and the turn so far where `observe_turn`.
     pub fn obs_dim(&self) -> usize {
-        3 + self.joints.len() + 3 + self.joints.len() + usize::from(self.observe_turn)
+        3 + self.joints.len() + 3 + self.joints.len() + usize::from(self.observe_turn_since_upright) + usize::from(self.observe_turn)
     }
 
     pub fn action_dim(&self) -> usize {
@@ -327,6 +334,9 @@ impl Scene {
         }
         if self.observe_turn && !self.bodies.iter().any(|b| b.is_foot) {
             return Err("observe_turn needs a body with is_foot: the turn so far is measured between landings on the foot".into());
+        }
+        if self.observe_turn_since_upright && !self.bodies.iter().any(|b| b.is_foot) {
+            return Err("observe_turn_since_upright needs a body with is_foot: the turn is measured since the hopper stood on its foot".into());
         }
         for (i, b) in self.bodies.iter().enumerate() {
             if self.bodies[..i].iter().any(|o| o.name == b.name) {

@@ -154,4 +154,11 @@ fn observing_the_turn_is_optional_and_needs_a_foot() {
     // Without it, a scene writes no new field: such a run.json reads the same to older binaries.
     assert!(!serde_json::to_string(&before).unwrap().contains("observe_turn"));
     invalid(&GOOD.replace(", is_foot: true", ""), "observe_turn needs a body with is_foot");
+    // The turn since upright: off unless a scene says so, written only when on, needs a foot.
+    assert!(!parse(GOOD).unwrap().observe_turn_since_upright);
+    let since = parse(&GOOD.replace(turning, "    observe_turn: true,\n    observe_turn_since_upright: true,\n")).unwrap();
+    assert_eq!(since.obs_dim(), 14);
+    assert!(serde_json::to_string(&since).unwrap().contains("observe_turn_since_upright"));
+    assert!(!serde_json::to_string(&before).unwrap().contains("observe_turn_since_upright"));
+    invalid(&GOOD.replace(", is_foot: true", "").replace(turning, "    observe_turn_since_upright: true,\n"), "observe_turn_since_upright needs a body with is_foot");
 }

@@ -406,3 +406,56 @@ fn the_observed_turn_so_far_follows_the_judges_rule() {
     }
     assert!(largest > 0.05, "random torque turns the torso somewhat: {largest}");
 }
+
+/// The turn since upright adds up a tumble's turns, which a body on the ground starts the turn
+/// so far again on, and standing upright on the foot alone starts it again.
+#[test]
+fn the_turn_since_upright_adds_up_a_tumbles_turns() {
+    use backflip::sim::{StepInfo, TurnRule, TurnSinceUpright, TurnSoFar};
+    use std::f32::consts::TAU;
+    let rule = TurnRule::for_scene(&scene());
+    let (foot, torso) = (rule.foot_mask, rule.body_mask & rule.body_mask.wrapping_neg());
+    let at = |pitch: f32, contacts: u8| StepInfo { pitch, contacts, x: 0.0, z: 1.0, x_velocity: 0.0 };
+    // Standing, then a turn and a quarter in the air with the torso down at 0.7 turns (a
+    // tumble), then back up on the foot, upright, and standing on.
+    let mut steps = vec![at(0.0, foot), at(0.0, foot)];
+    steps.extend((1..=125).map(|k| at(TAU * k as f32 / 100.0, if k == 70 { torso } else { 0 })));
+    steps.extend([at(TAU * 2.0 - 0.1, foot | torso), at(TAU * 2.0, foot), at(TAU * 2.0, foot)]);
+    let (mut since, mut segment) = (TurnSinceUpright::new(0.0), TurnSoFar::new(0.0));
+    let seen: Vec<(f32, f32)> = steps.iter().map(|s| (since.step(&rule, s) / TAU, segment.step(&rule, s).turn / TAU)).collect();
+    assert_eq!(seen[1].0, 0.0, "standing upright on the foot keeps it at 0");
+    assert!((seen[2 + 99].0 - 1.0).abs() < 1e-4, "a whole turn in, across the torso's touch: {}", seen[101].0);
+    assert!(seen[2 + 99].1 < 0.35, "the turn so far began again at the touch: {}", seen[101].1);
+    assert!(seen[2 + 125].0 > 1.9, "upright with the torso down as well starts nothing: {}", seen[127].0);
+    let up = seen.len() - 2;
+    assert!((seen[up].0 - 2.0).abs() < 1e-4, "the step that stands upright shows the turn that got there");
+    assert_eq!(seen[up + 1].0, 0.0, "then it starts again");
+}
+
+/// A scene may show the turn since upright too, just before the turn so far, which stays last.
+#[test]
+fn the_observed_turn_since_upright_comes_before_the_turn_so_far() {
+    use backflip::sim::{TurnRule, TurnSinceUpright};
+    let turning = scene();
+    let mut both = (*turning).clone();
+    both.observe_turn_since_upright = true;
+    let both = Arc::new(both);
+    assert_eq!(both.obs_dim(), turning.obs_dim() + 1);
+    let rule = TurnRule::for_scene(&both);
+    let (mut a, mut b) = (Env::new(turning.clone()), Env::new(both.clone()));
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let (oa, ob) = (a.reset(3), b.reset(3));
+    let n = oa.len();
+    assert_eq!((&ob[..n - 1], ob[n - 1], ob[n]), (&oa[..n - 1], 0.0, oa[n - 1]));
+    let mut since = TurnSinceUpright::new(b.info().pitch);
+    let mut largest = 0.0f32;
+    for _ in 0..3000 {
+        let action: Vec<f32> = (0..3).map(|_| rng.random_range(-1.0..=1.0)).collect();
+        let (oa, ob) = (a.step(&action).unwrap().0, b.step(&action).unwrap().0);
+        assert_eq!((&ob[..n - 1], ob[n]), (&oa[..n - 1], oa[n - 1]), "the rest of the observation is unchanged");
+        let want = (since.step(&rule, &b.info()) / std::f32::consts::TAU).clamp(0.0, 2.0);
+        assert_eq!(ob[n - 1], want);
+        largest = largest.max(want);
+    }
+    assert!(largest > 0.05, "random torque turns the torso somewhat: {largest}");
+}

@@ -9,7 +9,7 @@ use rapier3d::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::world::{BodyPose, HopperWorld, RootOffset, pitch_of};
-use super::turn::{TurnRule, TurnSoFar};
+use super::turn::{TurnRule, TurnSinceUpright, TurnSoFar};
 use crate::scene::{OBSERVED_TURN_MAX, Scene};
 
 /// What the judges and rewards read after each control step.
@@ -44,13 +44,27 @@ pub struct Env {
     turn_rule: TurnRule,
     turn: TurnSoFar,
     last_turn: f32,
+    /// The turn since the hopper last stood upright on its foot, and its last value: observed
+    /// where the scene says `observe_turn_since_upright`.
+    since_upright: TurnSinceUpright,
+    last_since_upright: f32,
 }
 
 impl Env {
     pub fn new(scene: Arc<Scene>) -> Env {
         let world = HopperWorld::build(&scene, RootOffset::default());
         let turn_rule = TurnRule::for_scene(&scene);
-        let mut env = Env { scene, world, steps: 0, info: StepInfo::default(), turn_rule, turn: TurnSoFar::new(0.0), last_turn: 0.0 };
+        let mut env = Env {
+            scene,
+            world,
+            steps: 0,
+            info: StepInfo::default(),
+            turn_rule,
+            turn: TurnSoFar::new(0.0),
+            last_turn: 0.0,
+            since_upright: TurnSinceUpright::new(0.0),
+            last_since_upright: 0.0,
+        };
         env.info = env.measure(0.0, 0.0);
         env
     }
@@ -76,6 +90,8 @@ impl Env {
         self.info = self.measure(offset.dpitch, 0.0);
         self.turn = TurnSoFar::new(self.info.pitch);
         self.last_turn = 0.0;
+        self.since_upright = TurnSinceUpright::new(self.info.pitch);
+        self.last_since_upright = 0.0;
         self.observe()
     }
 
@@ -114,6 +130,7 @@ impl Env {
         self.info = self.measure(pitch, 0.0);
         self.info.x_velocity = (self.info.x - x_before) / dt;
         self.last_turn = self.turn.step(&self.turn_rule, &self.info).turn;
+        self.last_since_upright = self.since_upright.step(&self.turn_rule, &self.info);
         self.steps += 1;
         Ok((self.observe(), self.steps >= self.scene.timing.episode_steps))
     }
@@ -131,7 +148,8 @@ impl Env {
 
     /// Root height, sin and cos of pitch (continuous across full turns), joint angles, root
     /// velocities (x, z, pitch rate) and joint velocities, velocities clipped; then, where the
-    /// scene says `observe_turn`, the turn so far in whole turns.
+    /// scene says so, the turn since upright and the turn so far, in whole turns (the turn so
+    /// far last, where scripts read it).
     pub fn observe(&self) -> Vec<f32> {
         let b = &self.world.physics.bodies;
         let h = &self.world.bodies;
@@ -150,6 +168,9 @@ impl Env {
         obs.push((-root.angvel().y).clamp(-clip, clip));
         for k in 0..self.scene.joints.len() {
             obs.push(self.world.joint_rate(k).clamp(-clip, clip));
+        }
+        if self.scene.observe_turn_since_upright {
+            obs.push((self.last_since_upright / std::f32::consts::TAU).clamp(0.0, OBSERVED_TURN_MAX));
         }
         if self.scene.observe_turn {
             // The turn up to this step, before a landing on it starts the next: the step that

@@ -88,3 +88,33 @@ impl TurnSoFar {
         TurnStep { turn, down: false, landed }
     }
 }
+
+/// The backward turn since the hopper last stood on its foot alone with the torso upright
+/// (within the rule's band). Unlike the turn so far, a body other than the foot touching the
+/// ground does not start it again, so the turns of a tumble add up: a clip's turns not landed
+/// are what the backflip teacher's tumble cost counts, and a per-step reward can pay them only
+/// if it sees them (docs/notebook/2026-12-06-tumble-turn.md). A scene may show it
+/// (`Scene::observe_turn_since_upright`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TurnSinceUpright {
+    low: f32,
+}
+
+impl TurnSinceUpright {
+    /// Counting from `pitch` (an episode's first step).
+    pub fn new(pitch: f32) -> TurnSinceUpright {
+        TurnSinceUpright { low: pitch }
+    }
+
+    /// Takes in the state a step reached; returns the turn up to it, radians (the step that
+    /// stands upright still shows the turn that brought it there, as the turn so far does).
+    pub fn step(&mut self, rule: &TurnRule, s: &StepInfo) -> f32 {
+        self.low = self.low.min(s.pitch);
+        let turn = s.pitch - self.low;
+        let on_foot_alone = s.contacts & rule.foot_mask != 0 && s.contacts & rule.body_mask == 0;
+        if on_foot_alone && wrap_angle(s.pitch).abs() <= rule.upright {
+            self.low = s.pitch;
+        }
+        turn
+    }
+}
