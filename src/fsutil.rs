@@ -15,3 +15,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     fs::rename(&tmp, path)
 }
+
+/// Saves a burn module (its weights) to `file`, a .bpk, by way of FILE.tmp.bpk renamed over it,
+/// so that a saved file is whole; `what` names the module in the error.
+pub fn save_module<M: burn::store::ModuleSnapshot>(module: &M, file: &Path, what: &str) -> anyhow::Result<()> {
+    let tmp = file.with_extension("tmp.bpk");
+    let mut store = burn::store::BurnpackStore::from_file(&tmp).overwrite(true);
+    module.save_into(&mut store).map_err(|e| anyhow::anyhow!("{}: cannot save {what}: {e}", tmp.display()))?;
+    fs::rename(&tmp, file).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", file.display()))
+}

@@ -292,13 +292,7 @@ impl RunDir {
 /// Writes the agent's weights to DIR/agent.bpk, then the trainer state to DIR/ppo_state.json
 /// (each aside, then renamed in; the state last, so a state file names a whole policy).
 fn save_policy(ppo: &Ppo, dir: &Path) -> anyhow::Result<()> {
-    let tmp = dir.join("agent.tmp.bpk");
-    let mut store = BurnpackStore::from_file(&tmp).overwrite(true);
-    ppo.agent
-        .valid()
-        .save_into(&mut store)
-        .map_err(|e| anyhow::anyhow!("{}: cannot save the agent: {e}", tmp.display()))?;
-    fs::rename(&tmp, dir.join("agent.bpk"))?;
+    crate::fsutil::save_module(&ppo.agent.valid(), &dir.join("agent.bpk"), "the agent")?;
     crate::fsutil::write_atomic(&dir.join("ppo_state.json"), serde_json::to_string(&ppo.state())?.as_bytes())?;
     Ok(())
 }

@@ -295,13 +295,8 @@ impl RewardSnapshot {
     /// Writes the snapshot into `dir`: each member's weights, then reward.json (each aside,
     /// then renamed in; reward.json last, so a reward.json names whole members).
     pub fn save(&self, dir: &std::path::Path) -> anyhow::Result<()> {
-        use burn::store::{BurnpackStore, ModuleSnapshot};
         for (m, net) in self.members.iter().enumerate() {
-            let file = member_file(dir, m);
-            let tmp = file.with_extension("tmp.bpk");
-            let mut store = BurnpackStore::from_file(&tmp).overwrite(true);
-            net.clone().save_into(&mut store).map_err(|e| anyhow::anyhow!("{}: cannot save a reward member: {e}", tmp.display()))?;
-            std::fs::rename(&tmp, &file)?;
+            crate::fsutil::save_module(net, &member_file(dir, m), "a reward member")?;
         }
         let saved = SavedSnapshot {
             input: self.input,
