@@ -167,7 +167,7 @@ impl RunArgs {
                     let presets = PpoConfig::PRESETS.join(", ");
                     let text = std::fs::read_to_string(p)
                         .with_context(|| format!("{}: cannot read (nor is it a preset: {presets})", p.display()))?;
-                    serde_json::from_str(&text).with_context(|| format!("{}: malformed PPO config", p.display()))?
+                    from_json(&text).with_context(|| format!("{}: malformed PPO config", p.display()))?
                 }
             },
         };
@@ -181,11 +181,20 @@ impl RunArgs {
         match &self.reward_weights {
             Some(p) => {
                 let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
-                serde_json::from_str(&text).with_context(|| format!("{}: malformed reward weights", p.display()))
+                from_json(&text).with_context(|| format!("{}: malformed reward weights", p.display()))
             }
             None => Ok(Default::default()),
         }
     }
+}
+
+/// A settings file's JSON as `T`; a field of the wrong type is named by its path (`gamma:
+/// invalid type: string "x", expected f32`), where serde_json alone names none.
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> anyhow::Result<T> {
+    let mut json = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut json).map_err(|e| anyhow::anyhow!("{e}"))?;
+    json.end()?;
+    Ok(value)
 }
 
 /// `over`'s fields written onto `base`, object by object (a nested object keeps the fields
@@ -218,7 +227,7 @@ impl PrefArgs {
             anyhow::ensure!(over.is_object(), "{}: preference settings must be a JSON object of PrefConfig fields", p.display());
             let mut merged = serde_json::to_value(&c)?;
             overlay(&mut merged, over);
-            c = serde_json::from_value(merged).with_context(|| format!("{}: malformed preference settings", p.display()))?;
+            c = serde_path_to_error::deserialize(merged).map_err(|e| anyhow::anyhow!("{}: malformed preference settings: {e}", p.display()))?;
             c.validate().with_context(|| p.display().to_string())?;
         }
         c.explore_steps = self.explore_steps.unwrap_or(c.explore_steps);

@@ -315,4 +315,17 @@ fn a_pref_config_file_changes_only_what_it_names() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("teacher.near_landing_credit") && err.contains("pref-overlay") && err.trim().lines().count() == 1, "{err}");
     assert!(!refused.exists());
+    // So is a value of the wrong type, named by its path.
+    std::fs::write(&config, r#"{"teacher": {"eps": "x"}}"#).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
+        .args(["train", "--labeler", "oracle", "--steps", "8192", "--pref-config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&refused)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("teacher.eps: invalid type") && err.contains("pref-overlay") && err.trim().lines().count() == 1, "{err}");
+    assert!(!refused.exists());
 }

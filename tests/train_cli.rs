@@ -204,6 +204,7 @@ fn out_of_range_settings_are_one_line_errors() {
         (vec!["--labeler", "oracle", "--landing-credit", "0.5"], None, "teacher.landing_credit"),
         (vec!["--labeler", "oracle", "--teacher", "boltzmann", "--beta", "NaN"], None, "teacher.beta"),
         (vec!["--steps", "0"], None, "steps"),
+        (vec![], Some(r#"{"gamma": "x"}"#), "gamma: invalid type"),
         (vec!["--checkpoint-every", "0"], None, "checkpoint_every"),
     ];
     for (args, ppo_json, needle) in cases {
