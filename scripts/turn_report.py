@@ -95,6 +95,8 @@ def main():
     totals, whole, flips_all, flips_whole, downs = [], 0, 0, 0, []
     for path in sorted(glob.glob(f"{folder}/*.json")):
         clip = json.load(open(path))
+        if "steps" not in clip:
+            continue  # not an episode: learned-reward.json, written beside them (docs/design.md)
         steps = clip["steps"]
         infos = [s["info"] for s in steps]
         bodies = [unwrapped_pitches(steps, b) for b in range(len(steps[0]["poses"]))]

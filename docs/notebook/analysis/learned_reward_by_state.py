@@ -4,7 +4,11 @@ ended in: the turn so far (the observation's last number in the backflip scene) 
 touched the ground. Reads `backflip eval RUN --export DIR` (runs made from 2026-12-06 on write
 DIR/learned-reward.json beside the episodes; docs/design.md, "A run folder").
 
-    python3 docs/notebook/analysis/learned_reward_by_state.py DIR
+    python3 docs/notebook/analysis/learned_reward_by_state.py DIR [INDEX]
+
+INDEX picks the observation's number the bands are of: -1, the turn so far (the default), or
+-2 in a scene that also observes the turn since upright (E28's,
+docs/notebook/configs/hopper-backflip-turn-since-upright.ron).
 
 Prints the mean reward a step and the share of steps in each state, then each episode's summed
 reward beside its clean flips (scripts/turn_report.py's count), so a reward that pays the
@@ -19,6 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import turn_report as tr  # noqa: E402  (clean_flips: the judge's counting)
 
 DIR = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
+INDEX = int(sys.argv[2]) if len(sys.argv) > 2 else -1
 TURN_BANDS = [(0.0, 0.5, "turn < 1/2"), (0.5, 1.0, "1/2 to 1"), (1.0, 1.5, "1 to 3/2"), (1.5, 2.01, "3/2 to 2 (cap)")]
 
 
@@ -33,7 +38,7 @@ def main():
         foot = 1 << (len(steps[0]["poses"]) - 1)  # the foot is the last body (turn_report.py)
         infos = [s["info"] for s in steps]
         for s, r in zip(steps, rewards):
-            turn = s["obs"][-1]
+            turn = s["obs"][INDEX]
             band = next(name for lo, hi, name in TURN_BANDS if lo <= turn < hi)
             c = s["info"]["contacts"]
             ground = "flying" if c == 0 else ("foot only" if c == foot else "another body")
@@ -42,7 +47,7 @@ def main():
         episodes.append((eid, sum(rewards), len(tr.clean_flips(infos, clip["control_dt"], foot))))
     total = sum(counts.values())
     print(f"learned reward model version {learned['version']}; {len(episodes)} episodes, {total} steps")
-    print(f"{'turn so far':16} {'ground':13} {'steps':>7} {'share':>6} {'mean reward':>12}")
+    print(f"{'turn so far' if INDEX == -1 else 'obs[' + str(INDEX) + ']':16} {'ground':13} {'steps':>7} {'share':>6} {'mean reward':>12}")
     for _, _, band in TURN_BANDS:
         for ground in ("foot only", "flying", "another body"):
             n = counts[(band, ground)]

@@ -94,6 +94,41 @@ def report(run, step, comps, win_of, facts, part_of):
         print(f"{k + (' turns' if k != 'flip' else ''):10} {len(clips[k]):>6} {sum(clips[k]) / len(clips[k]):>8.1f}   {cells}")
 
 
+def observed(run, facts):
+    """What the observation shows of the teacher's count, in the queried clips of one or two
+    turns without a flip: how many had a body other than the foot on the ground before their
+    first full turn was done, and of their steps past it, how many show a turn so far (the
+    observation's last number) of a whole turn or more, and, in a scene that observes it, a
+    turn since upright (the number before) of a whole turn or more."""
+    since_shown = json.load(open(os.path.join(run, "run.json")))["scene"].get("observe_turn_since_upright", False)
+    bodies, shown, since = collections.Counter(), collections.Counter(), collections.Counter()
+    for cid, f in sorted(facts.items()):
+        if f["flips"] or f["turns"] < 1:
+            continue
+        k = min(f["turns"], 2)
+        clip = json.loads(subprocess.run([ab.BF, "clip", "export", cid, "--dir", run, "--json"],
+                                         check=True, capture_output=True, text=True).stdout)
+        steps = clip["steps"]
+        foot = 1 << (len(steps[0]["poses"]) - 1)
+        body = ((1 << len(steps[0]["poses"])) - 1) & ~foot
+        done = parts([s["info"] for s in steps])
+        first = done.index(1)
+        bodies[(k, any(s["info"]["contacts"] & body for s in steps[:first + 1]))] += 1
+        for p, s in zip(done, steps):
+            if p >= 1:
+                shown[(k, s["obs"][-1] >= 1.0)] += 1
+                if since_shown:
+                    since[(k, s["obs"][-2] >= 1.0)] += 1
+    print("-- what the observation shows of the teacher's count (queried clips without a flip)")
+    for k in (1, 2):
+        n = bodies[(k, True)] + bodies[(k, False)]
+        m = shown[(k, True)] + shown[(k, False)]
+        if n:
+            print(f"{k} turn(s): {n} clips, {bodies[(k, True)]} with a body down before the first full turn was done; "
+                  f"of {m} steps past it, {shown[(k, True)]} ({shown[(k, True)] / m:.0%}) show a turn so far of 1 or more"
+                  + (f", {since[(k, True)]} ({since[(k, True)] / m:.0%}) a turn since upright of 1 or more" if since_shown else ""))
+
+
 def main():
     run = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
     teacher, _, comps, win_of = ab.placed_answers(run)
@@ -104,6 +139,7 @@ def main():
             if cid not in facts:
                 facts[cid] = ab.clip_facts(run, cid, teacher)
                 part_of[cid] = parts(ab.export(run, cid)["infos"])
+    observed(run, facts)
     for step in steps:
         report(run, step, comps, win_of, facts, part_of)
 
