@@ -301,31 +301,25 @@ fn a_pref_config_file_changes_only_what_it_names() {
     assert_eq!(changed, expected, "nothing else differs from the defaults");
     let hop = saved("hopper-forward", false);
     assert_eq!((hop["teacher"]["tumble_cost"].as_f64(), hop["explore_steps"].as_u64()), (Some(0.0), Some(0)));
-    // A value out of range in the file is one line naming the setting and the file.
-    std::fs::write(&config, r#"{"teacher": {"near_landing_credit": 0.5}}"#).unwrap();
+    // A value out of range in the file, or of the wrong type, is one line naming the setting
+    // (by its path) and the file, and makes no run folder.
     let refused = tmp("pref-overlay-refused");
-    let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
-        .args(["train", "--labeler", "oracle", "--steps", "8192", "--pref-config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&refused)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("teacher.near_landing_credit") && err.contains("pref-overlay") && err.trim().lines().count() == 1, "{err}");
-    assert!(!refused.exists());
-    // So is a value of the wrong type, named by its path.
-    std::fs::write(&config, r#"{"teacher": {"eps": "x"}}"#).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
-        .args(["train", "--labeler", "oracle", "--steps", "8192", "--pref-config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&refused)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("teacher.eps: invalid type") && err.contains("pref-overlay") && err.trim().lines().count() == 1, "{err}");
-    assert!(!refused.exists());
+    let bad = [
+        (r#"{"teacher": {"near_landing_credit": 0.5}}"#, "teacher.near_landing_credit"),
+        (r#"{"teacher": {"eps": "x"}}"#, "teacher.eps: invalid type"),
+    ];
+    for (json, setting) in bad {
+        std::fs::write(&config, json).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
+            .args(["train", "--labeler", "oracle", "--steps", "8192", "--pref-config"])
+            .arg(&config)
+            .arg("--out")
+            .arg(&refused)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(setting) && err.contains("pref-overlay") && err.trim().lines().count() == 1, "{err}");
+        assert!(!refused.exists());
+    }
 }

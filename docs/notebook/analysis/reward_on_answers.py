@@ -14,8 +14,9 @@ cache are answers_by_window.py's ($BACKFLIP).
 
 A clip's turns are the teacher's count (full backward turns of the torso since the clip's first
 step, src/task/backflip.rs `full_backward_turns`); a step's part is how many of those the clip
-had completed by that step. Pairs where either clip holds a clean flip are left out of the
-classes (they are few on the seeds this was written for). The model's pick is the clip with the
+had completed by that step; a clip with a clean flip is of the kind "flip" whatever its turns.
+A class "A v B" counts how often the teacher preferred the clip of kind A (fewer turns, or no
+flip) and how often the one of kind B. The model's pick is the clip with the
 larger summed reward (all clips are the same length; the sum of the ensemble's normalised
 mean is what PPO is paid).
 """
@@ -54,13 +55,11 @@ def report(run, step, comps, win_of, facts, part_of):
     cut = float("inf") if step == "end" else int(step)
     total = {cid: sum(r) for cid, r in rewards.items()}
     print(f"-- model at {step} (version {version}); pairs answered before it (trained on) | after it")
-    print(f"{'pair (turns)':14} {'n':>5} {'teacher: fewer/more/equal':>26} {'model agrees':>13} | {'n':>5} {'model agrees':>13}")
+    print(f"{'pair (kinds)':14} {'n':>5} {'teacher: A won/B won/equal':>26} {'model agrees':>13} | {'n':>5} {'model agrees':>13}")
     classes = collections.defaultdict(lambda: [collections.Counter(), collections.Counter()])
     for c, (_, at) in zip(comps, win_of):
         L, R = facts[c["left"]], facts[c["right"]]
-        if L["flips"] or R["flips"]:
-            continue
-        lo, hi = sorted((min(L["turns"], 2), min(R["turns"], 2)))
+        lo, hi = sorted((kind(L), kind(R)))
         cls = classes[f"{lo} v {hi}"][0 if at < cut else 1]
         cls["n"] += 1
         if c["answer"] not in ("left", "right"):
@@ -68,14 +67,14 @@ def report(run, step, comps, win_of, facts, part_of):
             continue
         winner, loser = (L, R) if c["answer"] == "left" else (R, L)
         if lo != hi:
-            cls["fewer" if winner["turns"] < loser["turns"] else "more"] += 1
+            cls["a_won" if kind(winner) == lo else "b_won"] += 1
         picked_left = total[c["left"]] >= total[c["right"]]
         cls["decided"] += 1
         cls["agree"] += picked_left == (c["answer"] == "left")
     for name in sorted(classes):
         b, a = classes[name]
         share = lambda k: f"{k['agree']}/{k['decided']}" + (f" {k['agree'] / k['decided']:.2f}" if k["decided"] else "")
-        print(f"{name:14} {b['n']:>5} {b['fewer']:>8}/{b['more']}/{b['equal']:<10} {share(b):>13} | {a['n']:>5} {share(a):>13}")
+        print(f"{name:14} {b['n']:>5} {b['a_won']:>8}/{b['b_won']}/{b['equal']:<10} {share(b):>13} | {a['n']:>5} {share(a):>13}")
     # Where the reward sits: queried clips answered before the model, by kind, by part.
     asked = {cid for c, (_, at) in zip(comps, win_of) if at < cut for cid in (c["left"], c["right"])}
     sums, steps, clips = collections.defaultdict(float), collections.Counter(), collections.defaultdict(list)
