@@ -41,13 +41,18 @@ def wrap(a):
     return w + 2 * math.pi if w <= -math.pi else w
 
 
+def clip_json(run, cid):
+    """A run's saved clip, whole (`backflip clip export`)."""
+    return json.loads(subprocess.run([BF, "clip", "export", cid, "--dir", run, "--json"],
+                                     check=True, capture_output=True, text=True).stdout)
+
+
 def export(run, cid):
     # Keyed by the run's whole path: two experiments reuse clip ids for different clips.
     path = os.path.join(CACHE, os.path.abspath(run).strip(os.sep).replace(os.sep, "_"), cid + ".json")
     if not os.path.exists(path):
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        clip = json.loads(subprocess.run([BF, "clip", "export", cid, "--dir", run, "--json"],
-                                         check=True, capture_output=True, text=True).stdout)
+        clip = clip_json(run, cid)
         small = {"id": clip["id"], "start_step": clip["start_step"], "control_dt": clip["control_dt"],
                  "n_bodies": len(clip["steps"][0]["poses"]), "infos": [s["info"] for s in clip["steps"]]}
         # Written whole, then renamed: another run of the scripts may read the cache meanwhile.

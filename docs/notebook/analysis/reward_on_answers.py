@@ -105,9 +105,7 @@ def observed(run, facts):
         if f["flips"] or f["turns"] < 1:
             continue
         k = min(f["turns"], 2)
-        clip = json.loads(subprocess.run([ab.BF, "clip", "export", cid, "--dir", run, "--json"],
-                                         check=True, capture_output=True, text=True).stdout)
-        steps = clip["steps"]
+        steps = ab.clip_json(run, cid)["steps"]
         foot = 1 << (len(steps[0]["poses"]) - 1)
         body = ((1 << len(steps[0]["poses"])) - 1) & ~foot
         done = parts([s["info"] for s in steps])
