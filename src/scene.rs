@@ -169,10 +169,24 @@ pub struct Scene {
     pub observe_turn: bool,
     /// The observation also shows the backward turn since the hopper last stood upright on its
     /// foot alone (src/sim/turn.rs, `TurnSinceUpright`), in whole turns, at most
-    /// `OBSERVED_TURN_MAX`, just before the turn so far: a tumble's turns add up in it, where a
+    /// `turn_since_upright_max`, just before the turn so far: a tumble's turns add up in it, where a
     /// body on the ground starts the turn so far again. Off where a scene does not say.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub observe_turn_since_upright: bool,
+    /// The most whole turns the observed turn since upright shows. At `OBSERVED_TURN_MAX`, a
+    /// tumble's turns past the second read as the second's (E28); higher keeps every further
+    /// turn visible (docs/notebook/2026-12-06-tumble-count.md). Written only when not the default,
+    /// so runs made before it read the same.
+    #[serde(default = "observed_turn_max", skip_serializing_if = "is_observed_turn_max")]
+    pub turn_since_upright_max: f32,
+}
+
+fn observed_turn_max() -> f32 {
+    OBSERVED_TURN_MAX
+}
+
+fn is_observed_turn_max(x: &f32) -> bool {
+    *x == OBSERVED_TURN_MAX
 }
 
 /// The most turns the observed turn so far shows: a tumble of more reads as this many.
@@ -337,6 +351,10 @@ impl Scene {
         }
         if self.observe_turn_since_upright && !self.bodies.iter().any(|b| b.is_foot) {
             return Err("observe_turn_since_upright needs a body with is_foot: the turn is measured since the hopper stood on its foot".into());
+        }
+        let most = self.turn_since_upright_max;
+        if !(most.is_finite() && (1.0..=100.0).contains(&most)) {
+            return Err(format!("turn_since_upright_max must be a number of whole turns from 1 to 100, got {most}"));
         }
         for (i, b) in self.bodies.iter().enumerate() {
             if self.bodies[..i].iter().any(|o| o.name == b.name) {

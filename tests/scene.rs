@@ -161,4 +161,13 @@ fn observing_the_turn_is_optional_and_needs_a_foot() {
     assert!(serde_json::to_string(&since).unwrap().contains("observe_turn_since_upright"));
     assert!(!serde_json::to_string(&before).unwrap().contains("observe_turn_since_upright"));
     invalid(&GOOD.replace(", is_foot: true", "").replace(turning, "    observe_turn_since_upright: true,\n"), "observe_turn_since_upright needs a body with is_foot");
+    // Its cap: E28's 2 unless a scene says otherwise, written only when otherwise.
+    assert_eq!(since.turn_since_upright_max, backflip::scene::OBSERVED_TURN_MAX);
+    assert!(!serde_json::to_string(&since).unwrap().contains("turn_since_upright_max"));
+    let counting = parse(&GOOD.replace(turning, "    observe_turn: true,\n    observe_turn_since_upright: true,\n    turn_since_upright_max: 10.0,\n")).unwrap();
+    assert_eq!(counting.turn_since_upright_max, 10.0);
+    assert!(serde_json::to_string(&counting).unwrap().contains("\"turn_since_upright_max\":10.0"));
+    for bad in ["0.5", "-1.0", "101.0", "inf"] {
+        invalid(&GOOD.replace(turning, &format!("    turn_since_upright_max: {bad},\n")), "turn_since_upright_max must be a number of whole turns from 1 to 100");
+    }
 }

@@ -432,13 +432,21 @@ fn the_turn_since_upright_adds_up_a_tumbles_turns() {
     assert_eq!(seen[up + 1].0, 0.0, "then it starts again");
 }
 
-/// A scene may show the turn since upright too, just before the turn so far, which stays last.
+/// A scene may show the turn since upright too, just before the turn so far, which stays last,
+/// at most the scene's `turn_since_upright_max` whole turns (E28's 2, and a count that goes on).
 #[test]
 fn the_observed_turn_since_upright_comes_before_the_turn_so_far() {
+    for most in [backflip::scene::OBSERVED_TURN_MAX, 10.0] {
+        the_turn_since_upright_is_observed_up_to(most);
+    }
+}
+
+fn the_turn_since_upright_is_observed_up_to(most: f32) {
     use backflip::sim::{TurnRule, TurnSinceUpright};
     let turning = scene();
     let mut both = (*turning).clone();
     both.observe_turn_since_upright = true;
+    both.turn_since_upright_max = most;
     let both = Arc::new(both);
     assert_eq!(both.obs_dim(), turning.obs_dim() + 1);
     let rule = TurnRule::for_scene(&both);
@@ -453,9 +461,24 @@ fn the_observed_turn_since_upright_comes_before_the_turn_so_far() {
         let action: Vec<f32> = (0..3).map(|_| rng.random_range(-1.0..=1.0)).collect();
         let (oa, ob) = (a.step(&action).unwrap().0, b.step(&action).unwrap().0);
         assert_eq!((&ob[..n - 1], ob[n]), (&oa[..n - 1], oa[n - 1]), "the rest of the observation is unchanged");
-        let want = (since.step(&rule, &b.info()) / std::f32::consts::TAU).clamp(0.0, 2.0);
+        let want = (since.step(&rule, &b.info()) / std::f32::consts::TAU).clamp(0.0, most);
         assert_eq!(ob[n - 1], want);
         largest = largest.max(want);
     }
     assert!(largest > 0.05, "random torque turns the torso somewhat: {largest}");
+    // A spin in free fall without gravity (a scripted start, as in `pitch_unwraps_over_full_turns`):
+    // the count goes past two turns in the air and shows them up to the cap.
+    let mut weightless = (*both).clone();
+    weightless.physics.gravity = 0.0;
+    let mut c = Env::new(Arc::new(weightless));
+    c.reset_to(RootOffset { dz: 2.0, pitch_rate: 12.0, ..RootOffset::default() });
+    let mut since = TurnSinceUpright::new(c.info().pitch);
+    let mut largest = 0.0f32;
+    for _ in 0..400 {
+        let oc = c.step(&[0.0; 3]).unwrap().0;
+        let turns = since.step(&rule, &c.info()) / std::f32::consts::TAU;
+        assert_eq!(oc[n - 1], turns.clamp(0.0, most));
+        largest = largest.max(turns);
+    }
+    assert!(largest > 3.0, "the spin makes more than three turns: {largest}");
 }

@@ -170,7 +170,7 @@ impl Env {
             obs.push(self.world.joint_rate(k).clamp(-clip, clip));
         }
         if self.scene.observe_turn_since_upright {
-            obs.push((self.last_since_upright / std::f32::consts::TAU).clamp(0.0, OBSERVED_TURN_MAX));
+            obs.push((self.last_since_upright / std::f32::consts::TAU).clamp(0.0, self.scene.turn_since_upright_max));
         }
         if self.scene.observe_turn {
             // The turn up to this step, before a landing on it starts the next: the step that
