@@ -157,9 +157,9 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
             row.reward_rounds = Some(p.rounds_used);
             row.reward_round_seconds = p.last_stats.as_ref().map(|s| s.seconds);
             row.wait_seconds = Some(p.take_waited());
-            let (asked, successes, pool) = p.take_queries();
-            (row.queried_clips, row.queried_successes) = (Some(asked), Some(successes));
-            (row.query_pool_clips, row.query_pool_successes) = (pool.map(|p| p.0), pool.map(|p| p.1));
+            let queries = p.take_queries();
+            (row.queried_clips, row.queried_successes) = (Some(queries.asked_clips), Some(queries.asked_successes));
+            (row.query_pool_clips, row.query_pool_successes) = (queries.pool_clips, queries.pool_successes);
         }
         book.record(&run, &config, &ppo, row)?;
     }

@@ -324,18 +324,33 @@ impl Preferences {
         }
     }
 
-    /// What the selector asked since the last call: the clips asked about (and successes among
-    /// them) since then, and its pool at its latest selection, None without one. In lockstep
-    /// it is settled after `after_iteration` (its `settle`), so a seed gives the same figures.
-    pub fn take_queries(&mut self) -> (u64, u64, Option<(u64, u64)>) {
+    /// What the selector asked since the last call. In lockstep it is settled after
+    /// `after_iteration` (its `settle`), so a seed gives the same figures.
+    pub fn take_queries(&mut self) -> QueriesSince {
         let now = self.stages.tally();
         let before = std::mem::replace(&mut self.tally_before, now);
-        let pool = (now.selections > before.selections).then_some((now.pool_clips, now.pool_successes));
-        (now.asked_clips - before.asked_clips, now.asked_successes - before.asked_successes, pool)
+        let selected = now.selections > before.selections;
+        QueriesSince {
+            asked_clips: now.asked_clips - before.asked_clips,
+            asked_successes: now.asked_successes - before.asked_successes,
+            pool_clips: selected.then_some(now.pool_clips),
+            pool_successes: selected.then_some(now.pool_successes),
+        }
     }
 
     /// Seconds spent waiting on the stages since the last call.
     pub fn take_waited(&mut self) -> f64 {
         std::mem::take(&mut self.waited)
     }
+}
+
+/// The selector's queries since the last look (metrics.csv's query columns).
+pub struct QueriesSince {
+    /// Clips in the queries sent, and those among them that show a success.
+    pub asked_clips: u64,
+    pub asked_successes: u64,
+    /// The pool at the latest selection and its clips that show a success; None without a
+    /// selection since the last look.
+    pub pool_clips: Option<u64>,
+    pub pool_successes: Option<u64>,
 }
