@@ -12,7 +12,7 @@ use crate::episode::EpisodeStats;
 use crate::ppo::{EnvStep, PpoEnv};
 use crate::reward::{Novelty, RewardSnapshot, novelty};
 use crate::scene::{Scene, TaskKind};
-use crate::sim::{StepInfo, VecEnv};
+use crate::sim::{StepInfo, VecEnv, applied_action};
 use crate::task::{FlipCredit, HandwrittenBackflipReward, Task, hop_forward_distance_reward, is_healthy};
 
 /// Which per-step reward PPO trains on (saved in run.json).
@@ -219,7 +219,11 @@ impl PpoEnv for HopperEnv {
         self.venv.observations()
     }
 
-    fn step(&mut self, actions: &[f32]) -> anyhow::Result<EnvStep> {
+    fn step(&mut self, asked: &[f32]) -> anyhow::Result<EnvStep> {
+        // PPO's sample may leave [-1, 1]; the hopper gets it clamped. Rewards, clips and the
+        // teachers take the action applied: a reward of the sample would pay numbers that move
+        // nothing, and the policies pushed them to 8 (docs/notebook/2026-12-06-tumble-count.md).
+        let actions: &[f32] = &asked.iter().map(|&a| applied_action(a)).collect::<Vec<f32>>();
         let ad = self.action_dim();
         let od = self.obs_dim();
         // What the learned reward and the clip recorder need from before the step; the plain

@@ -385,3 +385,26 @@ fn a_fall_ends_the_episode_only_when_asked() {
     assert_eq!(t, scene.timing.episode_steps);
     assert!(bootstrapped, "the time limit is bootstrapped");
 }
+
+/// The hopper gets each action clamped to [-1, 1]; its rewards and clips take the action it
+/// got, so a policy's number beyond the limit is worth no more than the limit (the learned
+/// reward reads the clips' actions and the same rows as these).
+#[test]
+fn rewards_and_clips_take_the_action_applied() {
+    use backflip::clip::{ClipIds, ClipRecorder};
+    let scene = Arc::new(Scene::builtin("hopper-forward").unwrap());
+    let play = |action: [f32; 3]| {
+        let clips = ClipRecorder::new(1, 20, &scene, ClipIds::PerEnv("a".into()), false);
+        let mut env = HopperEnv::new(scene.clone(), EnvSpec { clips: Some(clips), ..EnvSpec::reward(EnvReward::True) }, 1, 3).unwrap();
+        let rewards: Vec<f32> = (0..40).map(|_| env.step(&action).unwrap().rewards[0]).collect();
+        (rewards, env.take_clips())
+    };
+    let (beyond, beyond_clips) = play([5.0, -7.0, 0.3]);
+    let (limit, limit_clips) = play([1.0, -1.0, 0.3]);
+    assert_eq!(beyond, limit, "the control cost is of the applied action");
+    assert!(!beyond_clips.is_empty());
+    for (a, b) in beyond_clips.iter().zip(&limit_clips) {
+        assert!(a.steps.iter().all(|s| s.action == [1.0, -1.0, 0.3]), "a clip records the applied action");
+        assert_eq!(a.steps, b.steps);
+    }
+}

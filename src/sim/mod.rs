@@ -8,4 +8,4 @@ mod world;
 pub use env::{Env, SimError, StepInfo, wrap_angle};
 pub use turn::{CLEAN_TURN_DEG, TurnRule, TurnSinceUpright, TurnSoFar, TurnStep, UPRIGHT_DEG};
 pub use vec_env::{VecEnv, episode_seed};
-pub use world::{BodyPose, HopperWorld, RootOffset, pitch_of, pitch_rotation};
+pub use world::{BodyPose, HopperWorld, RootOffset, applied_action, pitch_of, pitch_rotation};

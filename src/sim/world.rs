@@ -210,11 +210,11 @@ impl HopperWorld {
         }
     }
 
-    /// Sets each hinge's motor torque for the next control step: gear times its action,
-    /// clamped to [-1, 1]. `set_joint_motors` applies it before every physics step.
+    /// Sets each hinge's motor torque for the next control step: gear times its applied
+    /// action (`applied_action`). `set_joint_motors` applies it before every physics step.
     pub fn set_joint_torques(&mut self, action: &[f32]) {
         for (j, a) in self.joints.iter_mut().zip(action) {
-            j.torque = j.gear * a.clamp(-1.0, 1.0);
+            j.torque = j.gear * applied_action(*a);
         }
     }
 
@@ -366,4 +366,11 @@ fn xz(p: &[f32; 2]) -> Vector {
 
 fn center(a: &[f32; 2], b: &[f32; 2]) -> Vector {
     (xz(a) + xz(b)) * 0.5
+}
+
+/// The action a hinge gets from a policy's number: clamped to [-1, 1] (a finite number beyond
+/// moves nothing more; a non-finite one stays so, and the step refuses it). What the hopper did
+/// is this, so the clips, every reward and the teachers see this, never the number asked for.
+pub fn applied_action(a: f32) -> f32 {
+    a.clamp(-1.0, 1.0)
 }

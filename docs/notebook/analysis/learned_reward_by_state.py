@@ -8,7 +8,8 @@ DIR/learned-reward.json beside the episodes; docs/design.md, "A run folder").
 
 INDEX picks the observation's number the bands are of: -1, the turn so far (the default), or
 -2 in a scene that also observes the turn since upright (E28's,
-docs/notebook/configs/hopper-backflip-turn-since-upright.ron).
+docs/notebook/configs/hopper-backflip-turn-since-upright.ron, at most 2; E29's,
+hopper-backflip-turn-count.ron, at most 10).
 
 Prints the mean reward a step and the share of steps in each state, then each episode's summed
 reward beside its clean flips (scripts/turn_report.py's count), so a reward that pays the
@@ -24,7 +25,9 @@ import turn_report as tr  # noqa: E402  (clean_flips: the judge's counting)
 
 DIR = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
 INDEX = int(sys.argv[2]) if len(sys.argv) > 2 else -1
-TURN_BANDS = [(0.0, 0.5, "turn < 1/2"), (0.5, 1.0, "1/2 to 1"), (1.0, 1.5, "1 to 3/2"), (1.5, 2.01, "3/2 to 2 (cap)")]
+# 2 is the cap of the turn so far and of E28's turn since upright; E29's counts on to 10.
+TURN_BANDS = [(0.0, 0.5, "turn < 1/2"), (0.5, 1.0, "1/2 to 1"), (1.0, 1.5, "1 to 3/2"), (1.5, 2.01, "3/2 to 2"),
+              (2.01, 3.0, "2 to 3"), (3.0, 101.0, "3 and more")]
 
 
 def main():
