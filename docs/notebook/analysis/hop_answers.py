@@ -24,12 +24,16 @@ def wrap(a):
     return (a + math.pi) % (2 * math.pi) - math.pi
 
 
+def healthy(info):
+    """The standard Hopper's health (src/task/forward.rs `is_healthy`)."""
+    return info["z"] > 0.7 and abs(wrap(info["pitch"])) < 0.2
+
+
 def clip_facts(run, cid):
     clip = json.loads(subprocess.run([BF, "clip", "export", cid, "--dir", run, "--json"],
                                      check=True, capture_output=True, text=True).stdout)
     infos = [s["info"] for s in clip["steps"]]
-    healthy = sum(1 for i in infos if i["z"] > 0.7 and abs(wrap(i["pitch"])) < 0.2)
-    return {"healthy_steps": healthy, "steps": len(infos), "dx": infos[-1]["x"] - infos[0]["x"]}
+    return {"healthy_steps": sum(1 for i in infos if healthy(i)), "steps": len(infos), "dx": infos[-1]["x"] - infos[0]["x"]}
 
 
 def main():

@@ -26,14 +26,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import answers_by_window as ab  # noqa: E402  (the binary, the clip cache)
+from hop_answers import healthy  # noqa: E402  (the standard Hopper's health)
 
 SPEED_BANDS = [(-1e9, 0.0, "backwards"), (0.0, 0.5, "0 to 0.5 m/s"), (0.5, 1.0, "0.5 to 1"),
                (1.0, 2.0, "1 to 2"), (2.0, 3.0, "2 to 3"), (3.0, 1e9, "3 and more")]
-
-
-def healthy(info):
-    wrapped = (info["pitch"] + math.pi) % (2 * math.pi) - math.pi
-    return info["z"] > 0.7 and abs(wrapped) < 0.2
 
 
 def fit(rows):
