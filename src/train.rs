@@ -84,6 +84,10 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
         }
         Start::Resume { steps } => {
             let (run, mut config) = RunDir::open(&path)?;
+            // A clip being written when the run stopped is gone with the stop; its file goes too.
+            for torn in run.clips().remove_unfinished()? {
+                eprintln!("{}: removed, a clip cut short by the stop", torn.display());
+            }
             let ppo = run.load_or_new(&config)?;
             if let Some(steps) = steps
                 && crate::settings::extend_steps(&path, &mut config, ppo.global_step, steps)?

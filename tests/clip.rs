@@ -1,19 +1,15 @@
 //! Clips: recorded from the simulator, saved and loaded, refused when damaged, exported.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
-use backflip::clip::{Clip, ClipError};
+use backflip::clip::{Clip, ClipDir, ClipError};
 use backflip::rollout::{self, FixedPolicy};
 use backflip::scene::Scene;
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("backflip-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+mod common;
+use common::Scratch;
 
 fn scene() -> Arc<Scene> {
     Arc::new(Scene::builtin("hopper-backflip").unwrap())
@@ -35,7 +31,7 @@ fn a_rollout_is_cut_into_clips_of_the_scene_length() {
 
 #[test]
 fn save_load_round_trip_and_json_export() {
-    let dir = tmp("clip-rt");
+    let dir = Scratch::new("clip-rt");
     let c = &clips()[0];
     let path = dir.join("a.clip");
     c.save(&path).unwrap();
@@ -47,7 +43,7 @@ fn save_load_round_trip_and_json_export() {
 
 #[test]
 fn damaged_or_foreign_files_are_clear_errors() {
-    let dir = tmp("clip-bad");
+    let dir = Scratch::new("clip-bad");
     let c = &clips()[0];
     let bytes = c.to_bytes();
     let truncated = dir.join("truncated.clip");
@@ -70,13 +66,27 @@ fn damaged_or_foreign_files_are_clear_errors() {
     assert!(matches!(Clip::load(&dir.join("missing.clip")).unwrap_err(), ClipError::Io { .. }));
 }
 
+/// A clip cut short in its writing (its `.tmp`) is removed; whole clips stay; no folder, nothing.
+#[test]
+fn unfinished_clip_files_are_removed_and_whole_ones_kept() {
+    let dir = Scratch::new("clip-unfinished");
+    let clips = ClipDir::new(dir.to_path_buf());
+    let c = &self::clips()[0];
+    clips.save(c).unwrap();
+    std::fs::write(dir.join("it000000-000017.tmp"), b"torn").unwrap();
+    let removed = clips.remove_unfinished().unwrap();
+    assert_eq!(removed, [dir.join("it000000-000017.tmp")]);
+    assert_eq!(&clips.load(&c.id).unwrap(), c);
+    assert_eq!(std::fs::read_dir(&*dir).unwrap().count(), 1);
+    assert!(ClipDir::new(dir.join("missing")).remove_unfinished().unwrap().is_empty());
+}
+
 #[test]
 fn rollout_command_is_byte_identical_across_runs() {
-    let run = |name: &str| {
-        let out = tmp(name);
+    let run = |out: &Path| {
         let status = Command::new(env!("CARGO_BIN_EXE_backflip"))
             .args(["rollout", "--scene", "scenes/hopper-backflip.ron", "--policy", "random", "--steps", "1000", "--seed", "7", "--out"])
-            .arg(&out)
+            .arg(out)
             .status()
             .unwrap();
         assert!(status.success());
@@ -89,15 +99,16 @@ fn rollout_command_is_byte_identical_across_runs() {
         files.push(("rollout.json".into(), std::fs::read(out.join("rollout.json")).unwrap()));
         files
     };
-    let a = run("rollout-a");
+    let (a_dir, b_dir) = (Scratch::new("rollout-a"), Scratch::new("rollout-b"));
+    let a = run(&a_dir);
     assert_eq!(a.len(), 7, "1000 steps = 5 clips of 188 + 1 of 60, and the summary");
-    assert_eq!(a, run("rollout-b"));
+    assert_eq!(a, run(&b_dir));
 
     // Export one of them to JSON through the CLI.
     let id = a[0].0.trim_end_matches(".clip").to_string();
     let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
         .args(["clip", "export", &id, "--json", "--dir"])
-        .arg(std::env::temp_dir().join(format!("backflip-rollout-a-{}", std::process::id())))
+        .arg(&a_dir)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -110,7 +121,7 @@ fn rollout_command_is_byte_identical_across_runs() {
     drop(reader);
     let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
         .args(["clip", "export", &id, "--dir"])
-        .arg(std::env::temp_dir().join(format!("backflip-rollout-a-{}", std::process::id())))
+        .arg(&a_dir)
         .stdout(writer)
         .output()
         .unwrap();

@@ -1,17 +1,12 @@
 //! `backflip experiment` end to end on a tiny budget: interrupted, resumed, one table and one
 //! plot, the same figures as an uninterrupted experiment.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("backflip-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
+use common::Scratch;
 
 const ARGS: [&str; 13] =
     ["experiment", "--seeds", "1,2", "--steps", "12288", "--comparisons", "16", "--episodes", "2", "--eval-every", "8192", "--out", ""];
@@ -24,7 +19,7 @@ fn experiment(dir: &Path) -> Command {
 
 #[test]
 fn an_interrupted_experiment_resumes_to_the_same_table() {
-    let whole = tmp("experiment-whole");
+    let whole = Scratch::fresh("experiment-whole");
     let out = experiment(&whole).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table = std::fs::read_to_string(whole.join("results.md")).unwrap();
@@ -42,7 +37,7 @@ fn an_interrupted_experiment_resumes_to_the_same_table() {
     assert!(whole.join("success.png").exists() && whole.join("results.json").exists());
 
     // Interrupted with Ctrl-C once the first run has a checkpoint, then resumed.
-    let cut = tmp("experiment-cut");
+    let cut = Scratch::fresh("experiment-cut");
     let mut child = experiment(&cut).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let start = Instant::now();
     while !cut.join("learned-s1/checkpoint/ppo_state.json").exists() {
@@ -70,7 +65,7 @@ fn an_interrupted_experiment_resumes_to_the_same_table() {
 /// other initial weights (src/device.rs, `seeded_init`).
 #[test]
 fn an_experiment_gives_the_same_runs_whatever_its_jobs() {
-    let (alone, together) = (tmp("experiment-jobs-1"), tmp("experiment-jobs-4"));
+    let (alone, together) = (Scratch::fresh("experiment-jobs-1"), Scratch::fresh("experiment-jobs-4"));
     for (dir, jobs) in [(&alone, "1"), (&together, "4")] {
         let out = experiment(dir).args(["--jobs", jobs]).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -91,7 +86,7 @@ fn bad_experiment_settings_are_one_line_errors() {
         (vec!["--episodes", "0"], "episodes"),
         (vec!["--comparisons", "0"], "comparisons"),
     ] {
-        let dir = tmp("experiment-bad");
+        let dir = Scratch::fresh("experiment-bad");
         let out = Command::new(env!("CARGO_BIN_EXE_backflip")).arg("experiment").args(&args).arg("--out").arg(&dir).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");

@@ -14,6 +14,9 @@ use backflip::scene::Scene;
 use backflip::task::HandwrittenBackflipReward;
 use proptest::prelude::*;
 
+mod common;
+use common::Scratch;
+
 const SCENE: &str = include_str!("../scenes/hopper-backflip.ron");
 
 /// The numbers in a text, as (start, end) byte ranges.
@@ -125,8 +128,7 @@ proptest! {
 
     #[test]
     fn a_comparison_store_with_damaged_lines_opens_with_them_reported(cut in any::<prop::sample::Index>(), byte in any::<u8>(), len in 0usize..30) {
-        let dir = std::env::temp_dir().join(format!("backflip-prop-store-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = Scratch::new("prop-store");
         let path = dir.join("comparisons.jsonl");
         let good = concat!(
             r#"{"type":"comparison","id":0,"left":"a","right":"b","answer":"left","labeler":{"who":"human"},"time_ms":1,"response_ms":2}"#, "\n",

@@ -1,17 +1,13 @@
 //! A labeler slower than training: RL waits when it is ahead of the schedule by its margin,
 //! gets every comparison, never stalls, and does not spin a core while it waits.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
 use backflip::run::RunDir;
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("backflip-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
+mod common;
+use common::Scratch;
 
 /// CPU seconds (user and system) a child used, read from /proc as it exits.
 fn run_with_cpu_seconds(cmd: &mut Command) -> (std::process::Output, f64) {
@@ -41,7 +37,7 @@ fn run_with_cpu_seconds(cmd: &mut Command) -> (std::process::Output, f64) {
 
 #[test]
 fn a_slow_labeler_gets_every_comparison_and_ppo_waits_without_spinning() {
-    let run = tmp("paced");
+    let run = Scratch::fresh("paced");
     // 200 comparisons answered at 0.5 s each: 100 s of answers for a run PPO alone would
     // finish in about 10 s. Margin: one iteration (4,096 steps).
     let start = Instant::now();

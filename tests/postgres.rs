@@ -6,13 +6,16 @@
 //! (.ci/run sets both).
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use backflip::prefs::pg::{PgLink, PgTarget};
 use backflip::prefs::store::StoreLine;
 use backflip::prefs::{Comparison, ComparisonStore};
+
+mod common;
+use common::Scratch;
 
 fn server() -> Option<String> {
     let Ok(url) = std::env::var("BACKFLIP_TEST_POSTGRES") else {
@@ -26,12 +29,6 @@ fn server() -> Option<String> {
             None
         }
     }
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("backflip-pg-{name}-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
 }
 
 fn bin() -> Command {
@@ -107,7 +104,7 @@ fn trained_with(run: &Path, budget: usize) {
 #[test]
 fn two_labelers_answer_at_once_and_nothing_is_lost_or_counted_twice() {
     let Some(url) = server() else { return };
-    let run = tmp("two");
+    let run = Scratch::fresh("pg-two");
     let t = trainer(&url, &run, "40");
     let (a, b) = (labeler(&url, &run, "ada", "0.05"), labeler(&url, &run, "bob", "0.05"));
     wait_ok(t, "the trainer", Duration::from_secs(300));
@@ -126,7 +123,7 @@ fn two_labelers_answer_at_once_and_nothing_is_lost_or_counted_twice() {
 #[test]
 fn a_labeler_killed_mid_answer_leaves_its_query_to_another() {
     let Some(url) = server() else { return };
-    let run = tmp("kill");
+    let run = Scratch::fresh("pg-kill");
     let t = trainer(&url, &run, "24");
     // A slow labeler holds a query for 3 s per answer: killed while it holds one.
     let mut slow = labeler(&url, &run, "slow", "3");
@@ -152,7 +149,7 @@ fn a_server_restart_mid_run_makes_the_run_wait_and_go_on() {
         eprintln!("postgres restart test skipped: BACKFLIP_TEST_POSTGRES_RESTART is not set");
         return;
     };
-    let run = tmp("restart");
+    let run = Scratch::fresh("pg-restart");
     let t = trainer(&url, &run, "40");
     let l = labeler(&url, &run, "ada", "0.1");
     let start = Instant::now();

@@ -12,6 +12,9 @@ use backflip::scene::Scene;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+mod common;
+use common::Scratch;
+
 #[test]
 fn gae_matches_hand_computed_values() {
     // Two environments, three steps, step-major; environment 1's episode ends at step 1.
@@ -260,8 +263,7 @@ fn small_run_config(seed: u64, total_steps: u64) -> RunConfig {
 
 #[test]
 fn checkpoint_round_trip_gives_identical_actions() {
-    let dir = std::env::temp_dir().join(format!("backflip-ckpt-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::fresh("ckpt");
     let (ppo, _) = hopper_run(3, DeviceKind::Flex);
     let config = small_run_config(3, 1000);
     let run = RunDir::create(&dir, &config).unwrap();
@@ -281,8 +283,7 @@ fn checkpoint_round_trip_gives_identical_actions() {
 /// file (checkpoints older than it) the next update differs.
 #[test]
 fn resuming_from_a_checkpoint_continues_the_same_updates() {
-    let dir = std::env::temp_dir().join(format!("backflip-resume-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::fresh("resume");
     let device = DeviceKind::Flex.device().unwrap();
     let config = PpoConfig { num_envs: 4, num_steps: 32, num_minibatches: 2, update_epochs: 2, ..Default::default() };
     let mut ppo = Ppo::new(config.clone(), 4, 2, &device, 9);
@@ -310,8 +311,7 @@ fn resuming_from_a_checkpoint_continues_the_same_updates() {
 
 #[test]
 fn metrics_of_runs_older_than_the_preference_columns_still_read() {
-    let dir = std::env::temp_dir().join(format!("backflip-oldmetrics-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::fresh("oldmetrics");
     let config = small_run_config(0, 1);
     let run = RunDir::create(&dir, &config).unwrap();
     let old_header = "iteration,global_step,wall_seconds,steps_per_sec,episodes,episodic_return,true_return,backflips_per_episode,success_rate,judge_score,learning_rate,policy_loss,value_loss,entropy,approx_kl,clipfrac,explained_variance,update_fraction";
@@ -339,8 +339,7 @@ fn metrics_of_runs_older_than_the_preference_columns_still_read() {
 /// metrics.csv is written and read by column name: a new file round-trips every field.
 #[test]
 fn metrics_round_trip_by_name() {
-    let dir = std::env::temp_dir().join(format!("backflip-metrics-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::fresh("metrics");
     let run = RunDir::create(&dir, &small_run_config(0, 1)).unwrap();
     let mut row = backflip::metrics::MetricsRow::default();
     row.ppo.global_step = 4096;

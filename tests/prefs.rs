@@ -12,12 +12,8 @@ use backflip::rollout::{self, FixedPolicy};
 use backflip::scene::Scene;
 use rand::{RngExt, SeedableRng};
 
-fn tmp(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("backflip-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+mod common;
+use common::Scratch;
 
 fn score(total: f32) -> ClipScore {
     ClipScore { total, per_step: vec![total] }
@@ -64,7 +60,7 @@ fn teachers_answer_as_defined_and_are_seeded() {
 
 #[test]
 fn the_store_appends_withdraws_and_survives_corrupt_lines() {
-    let dir = tmp("store");
+    let dir = Scratch::new("store");
     let path = dir.join("comparisons.jsonl");
     {
         let (mut store, corrupt) = ComparisonStore::open(&path).unwrap();
@@ -132,7 +128,7 @@ fn the_ensemble_learns_an_easy_reward_from_comparisons() {
 #[test]
 fn a_saved_reward_model_loads_back_to_the_same_rewards() {
     let device = backflip::device::DeviceKind::Flex.device().unwrap();
-    let dir = tmp("saved-reward");
+    let dir = Scratch::new("saved-reward");
     std::fs::create_dir_all(&dir).unwrap();
     let pairs = synthetic(60, 2);
     let recent: Vec<f32> = pairs.iter().flat_map(|p| p.left.iter().copied()).collect();
@@ -244,7 +240,7 @@ fn stages(dir: &std::path::Path, delay: Option<Duration>) -> stages::Stages {
 
 #[test]
 fn a_slow_labeler_gets_its_answers_stored_and_trained_on() {
-    let dir = tmp("slow-labeler");
+    let dir = Scratch::new("slow-labeler");
     let s = stages(&dir, Some(Duration::from_millis(300)));
     let mut answered = 0;
     let mut snapshot = false;
@@ -269,7 +265,7 @@ fn a_slow_labeler_gets_its_answers_stored_and_trained_on() {
 
 #[test]
 fn a_silent_labeler_blocks_nothing() {
-    let dir = tmp("silent-labeler");
+    let dir = Scratch::new("silent-labeler");
     let s = stages(&dir, None);
     // Nothing arrives, and nothing waits on it: offering more clips and wanting more queries
     // return at once, and dropping the stages does not hang.

@@ -1,18 +1,13 @@
 //! `backflip train --labeler oracle` end to end on a tiny budget, with kill -9 and --resume.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use backflip::prefs::ComparisonStore;
 
 mod common;
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("backflip-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
+use common::Scratch;
 
 fn answered(run: &Path) -> usize {
     std::fs::read_to_string(run.join("comparisons.jsonl")).map(|t| t.lines().count()).unwrap_or(0)
@@ -20,7 +15,7 @@ fn answered(run: &Path) -> usize {
 
 #[test]
 fn oracle_run_survives_kill_9_and_resumes_with_every_answer_and_clip() {
-    let run = tmp("oracle-run");
+    let run = Scratch::fresh("oracle-run");
     let args = ["train", "--labeler", "oracle", "--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "32", "--steps", "24576", "--checkpoint-every", "1", "--out"];
     let mut child = Command::new(env!("CARGO_BIN_EXE_backflip")).args(args).arg(&run).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let start = Instant::now();
@@ -31,9 +26,15 @@ fn oracle_run_survives_kill_9_and_resumes_with_every_answer_and_clip() {
     child.kill().unwrap(); // SIGKILL: no chance to save anything
     child.wait().unwrap();
     let before = std::fs::read(run.join("comparisons.jsonl")).unwrap();
+    // A clip the kill cut short in its writing (the kill may or may not have hit one): the
+    // resumed run removes it and says so.
+    std::fs::write(run.join("clips").join("it999999-999999.tmp"), b"torn").unwrap();
 
     let out = Command::new(env!("CARGO_BIN_EXE_backflip")).arg("train").arg("--resume").arg(&run).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("it999999-999999.tmp: removed, a clip cut short by the stop"));
+    let unfinished: Vec<_> = std::fs::read_dir(run.join("clips")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e != "clip")).collect();
+    assert!(unfinished.is_empty(), "only whole clips are left: {unfinished:?}");
     let after = std::fs::read(run.join("comparisons.jsonl")).unwrap();
     assert_eq!(&after[..before.len()], &before[..], "every answer before the kill is kept as it was");
     let (store, corrupt) = ComparisonStore::open(&run.join("comparisons.jsonl")).unwrap();
@@ -105,7 +106,7 @@ fn answers_without_clock(run: &Path) -> Vec<serde_json::Value> {
 #[test]
 fn oracle_runs_of_one_seed_are_identical_and_another_seed_differs() {
     // Two runs of seed 5 at once (so their threads interleave differently), then seed 6.
-    let runs = [tmp("same-seed-a"), tmp("same-seed-b"), tmp("other-seed")];
+    let runs = [Scratch::fresh("same-seed-a"), Scratch::fresh("same-seed-b"), Scratch::fresh("other-seed")];
     let train = |run: &Path, seed: &str| {
         Command::new(env!("CARGO_BIN_EXE_backflip"))
             .args(["train", "--labeler", "oracle", "--comparisons", "64", "--steps", "40960", "--snapshot-every", "0", "--seed", seed, "--out"])
@@ -144,7 +145,7 @@ fn oracle_runs_of_one_seed_are_identical_and_another_seed_differs() {
 #[test]
 fn the_labeler_report_covers_the_teacher_and_a_person() {
     use backflip::prefs::{Answer, ComparisonStore, Who};
-    let run = tmp("labelers");
+    let run = Scratch::fresh("labelers");
     let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
         .args(["train", "--labeler", "oracle", "--teacher", "rational", "--comparisons", "16", "--steps", "8192", "--out"])
         .arg(&run)
@@ -180,7 +181,7 @@ fn the_labeler_report_covers_the_teacher_and_a_person() {
 /// schedule of the rest starts there.
 #[test]
 fn exploration_comes_before_the_first_comparison() {
-    let run = tmp("explore");
+    let run = Scratch::fresh("explore");
     let config = run.with_extension("json");
     std::fs::write(&config, r#"{"explore_steps": 8192}"#).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
@@ -269,10 +270,10 @@ fn exploration_comes_before_the_first_comparison() {
 /// forward keeps the plain defaults.
 #[test]
 fn a_pref_config_file_changes_only_what_it_names() {
-    let config = tmp("pref-overlay").with_extension("json");
+    let config = Scratch::fresh("pref-overlay.json");
     std::fs::write(&config, r#"{"teacher": {"eps": 0.2}, "comparisons": 100}"#).unwrap();
     let saved = |scene: &str, file: bool| {
-        let run = tmp(&format!("pref-overlay-{scene}-{file}"));
+        let run = Scratch::fresh(&format!("pref-overlay-{scene}-{file}"));
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_backflip"));
         cmd.args(["train", "--labeler", "oracle", "--steps", "8192", "--snapshot-every", "0", "--scene", scene]);
         if file {
@@ -303,7 +304,7 @@ fn a_pref_config_file_changes_only_what_it_names() {
     assert_eq!((hop["teacher"]["tumble_cost"].as_f64(), hop["explore_steps"].as_u64()), (Some(0.0), Some(0)));
     // A value out of range in the file, or of the wrong type, is one line naming the setting
     // (by its path) and the file, and makes no run folder.
-    let refused = tmp("pref-overlay-refused");
+    let refused = Scratch::fresh("pref-overlay-refused");
     let bad = [
         (r#"{"teacher": {"near_landing_credit": 0.5}}"#, "teacher.near_landing_credit"),
         (r#"{"teacher": {"eps": "x"}}"#, "teacher.eps: invalid type"),

@@ -4,6 +4,9 @@ use std::path::Path;
 
 use backflip::scene::{Scene, SceneError, TaskKind};
 
+mod common;
+use common::Scratch;
+
 const GOOD: &str = include_str!("../scenes/hopper-backflip.ron");
 
 fn parse(text: &str) -> Result<Scene, SceneError> {
@@ -90,8 +93,7 @@ fn missing_file_is_an_error_naming_it() {
 
 #[test]
 fn cli_reports_a_bad_scene_in_one_line_without_panicking() {
-    let dir = std::env::temp_dir().join(format!("backflip-badscene-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("badscene");
     let bad = dir.join("bad.ron");
     std::fs::write(&bad, GOOD.replace("radius: 0.05)", "radius: -1.0)")).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_backflip"))

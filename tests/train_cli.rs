@@ -1,17 +1,14 @@
 //! The train and eval commands end to end, with Ctrl-C and --resume.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::Scratch;
+
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_backflip"))
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("backflip-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
 }
 
 fn metric_rows(run: &Path) -> usize {
@@ -20,7 +17,7 @@ fn metric_rows(run: &Path) -> usize {
 
 #[test]
 fn train_then_eval_writes_the_run_folder() {
-    let run = tmp("train-eval");
+    let run = Scratch::fresh("train-eval");
     let out = bin()
         .args(["train", "--reward", "handwritten", "--steps", "20000", "--checkpoint-every", "2", "--snapshot-every", "8192", "--out"])
         .arg(&run)
@@ -69,14 +66,14 @@ fn train_then_eval_writes_the_run_folder() {
     let out = bin().arg("compare").arg(&run).arg(&run).arg("--plot").arg(&plot).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(table.lines().filter(|l| l.starts_with("| backflip-train-eval")).count(), 2, "{table}");
+    assert_eq!(table.lines().filter(|l| l.starts_with("| train-eval |")).count(), 2, "{table}");
     assert!(table.contains("| handwritten |") && table.contains("| 20480 |"), "{table}");
     assert!(std::fs::metadata(&plot).unwrap().len() > 1000, "the plot was drawn");
 }
 
 #[test]
 fn ctrl_c_saves_and_resume_finishes_the_run() {
-    let run = tmp("train-resume");
+    let run = Scratch::fresh("train-resume");
     let child = bin()
         .args(["train", "--reward", "handwritten", "--steps", "40000", "--checkpoint-every", "100", "--out"])
         .arg(&run)
@@ -114,10 +111,10 @@ fn wrong_paths_and_rewards_are_one_line_errors() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nonexistent/run") && err.lines().count() == 1, "{err}");
 
-    let out = bin().args(["train", "--reward", "true", "--steps", "10", "--out"]).arg(tmp("no-true")).output().unwrap();
+    let out = bin().args(["train", "--reward", "true", "--steps", "10", "--out"]).arg(Scratch::fresh("no-true")).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no true reward"));
-    let refused = tmp("no-distance");
+    let refused = Scratch::fresh("no-distance");
     let out = bin().args(["train", "--reward", "distance", "--steps", "10", "--out"]).arg(&refused).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.code() == Some(1) && err.contains("no true reward") && err.lines().count() == 1, "{err}");
@@ -134,7 +131,7 @@ fn device_cuda_without_a_gpu_is_a_one_line_error() {
         eprintln!("skipped: this machine has a usable GPU");
         return;
     }
-    let run = tmp("cuda-none");
+    let run = Scratch::fresh("cuda-none");
     let out = bin().args(["train", "--device", "cuda", "--steps", "4096", "--out"]).arg(&run).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -146,9 +143,9 @@ fn device_cuda_without_a_gpu_is_a_one_line_error() {
 /// with an unknown field is a one-line error naming the file, and no run folder is made.
 #[test]
 fn reward_weights_come_from_a_file() {
-    let weights = tmp("weights.json");
+    let weights = Scratch::fresh("weights.json");
     std::fs::write(&weights, r#"{"landing": 25.0, "max_turn_per_flip_deg": 360.0}"#).unwrap();
-    let run = tmp("weights-run");
+    let run = Scratch::fresh("weights-run");
     let out = bin().args(["train", "--steps", "10", "--reward-weights"]).arg(&weights).arg("--out").arg(&run).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
@@ -157,7 +154,7 @@ fn reward_weights_come_from_a_file() {
     assert_eq!(config["handwritten"]["turn"], 4.0, "a missing field keeps its default");
 
     std::fs::write(&weights, r#"{"landing_bonus": 25.0}"#).unwrap();
-    let bad_run = tmp("weights-bad");
+    let bad_run = Scratch::fresh("weights-bad");
     let out = bin().args(["train", "--steps", "10", "--reward-weights"]).arg(&weights).arg("--out").arg(&bad_run).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -169,14 +166,14 @@ fn reward_weights_come_from_a_file() {
 /// one-line error that names it and lists the presets, and no run folder is made.
 #[test]
 fn ppo_config_comes_from_a_preset_or_a_file() {
-    let run = tmp("preset-run");
+    let run = Scratch::fresh("preset-run");
     let out = bin().args(["train", "--steps", "10", "--ppo-config", "cleanrl", "--out"]).arg(&run).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
     assert_eq!(config["ppo"]["activation"], "Tanh");
     assert_eq!(config["ppo"]["num_minibatches"], 32);
 
-    let bad_run = tmp("preset-bad");
+    let bad_run = Scratch::fresh("preset-bad");
     let out = bin().args(["train", "--steps", "10", "--ppo-config", "cleanrll", "--out"]).arg(&bad_run).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -189,7 +186,7 @@ fn ppo_config_comes_from_a_preset_or_a_file() {
 /// once hung), and no run folder is made.
 #[test]
 fn out_of_range_settings_are_one_line_errors() {
-    let ppo = tmp("ppo-bad.json");
+    let ppo = Scratch::fresh("ppo-bad.json");
     let cases: Vec<(Vec<&str>, Option<&str>, &str)> = vec![
         (vec![], Some(r#"{"num_minibatches": 0}"#), "ppo.num_minibatches"),
         (vec![], Some(r#"{"num_steps": 0}"#), "ppo.num_steps"),
@@ -208,7 +205,7 @@ fn out_of_range_settings_are_one_line_errors() {
         (vec!["--checkpoint-every", "0"], None, "checkpoint_every"),
     ];
     for (args, ppo_json, needle) in cases {
-        let run = tmp("bad-setting");
+        let run = Scratch::fresh("bad-setting");
         let mut cmd = bin();
         cmd.arg("train").args(&args);
         if !args.contains(&"--steps") {
@@ -230,7 +227,7 @@ fn out_of_range_settings_are_one_line_errors() {
 /// steps than it has trained is refused.
 #[test]
 fn resume_with_steps_extends_the_run() {
-    let run = tmp("extend");
+    let run = Scratch::fresh("extend");
     let out = bin().args(["train", "--steps", "4096", "--out"]).arg(&run).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = bin().arg("train").arg("--resume").arg(&run).args(["--steps", "8192"]).output().unwrap();

@@ -15,6 +15,9 @@ use backflip::viewer::input::ActionButton;
 use backflip::viewer::{LabelSession, Mode, ViewerAction, ViewerLogicPlugin};
 use bevy::prelude::*;
 
+mod common;
+use common::Scratch;
+
 fn app(session: LabelSession) -> App {
     let mut app = App::new();
     app.add_plugins(MinimalPlugins).add_plugins(ViewerLogicPlugin).insert_resource(session).init_resource::<ButtonInput<KeyCode>>();
@@ -45,8 +48,7 @@ fn wait_for_query(app: &mut App) {
 
 #[test]
 fn keys_and_buttons_answer_into_the_store_and_undo_withdraws() {
-    let dir = std::env::temp_dir().join(format!("backflip-viewer-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::fresh("viewer");
     let scene = Scene::builtin("hopper-backflip").unwrap();
     let (viewer, trainer) = link("ada");
     let setup = StageSetup {

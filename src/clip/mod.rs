@@ -154,6 +154,27 @@ impl ClipDir {
         files.iter().map(|f| Clip::load(f)).collect()
     }
 
+    /// Removes the clip files a stop cut short (`ID.tmp`: a clip is written there and renamed to
+    /// `ID.clip` once whole, fsutil::write_atomic), for the process that writes this folder to
+    /// call when it starts again; returns what it removed. Whole clips are never touched.
+    pub fn remove_unfinished(&self) -> Result<Vec<PathBuf>, ClipError> {
+        let entries = match std::fs::read_dir(&self.path) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(ClipError::Io { path: self.path.clone(), source }),
+        };
+        let mut removed = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|source| ClipError::Io { path: self.path.clone(), source })?.path();
+            if path.extension().is_some_and(|e| e == "tmp") && path.is_file() {
+                std::fs::remove_file(&path).map_err(|source| ClipError::Io { path: path.clone(), source })?;
+                removed.push(path);
+            }
+        }
+        removed.sort();
+        Ok(removed)
+    }
+
     /// A clip given as a file, or as an id in this folder.
     pub fn resolve(&self, spec: &str) -> Result<Clip, ClipError> {
         let file = Path::new(spec);

@@ -1,6 +1,64 @@
 //! Helpers shared by the integration tests.
+// Each test binary compiles this module and uses some of it.
+#![allow(dead_code)]
 
-use std::path::Path;
+use std::ffi::OsStr;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+
+/// A test's scratch space under the system's temp folder, in a folder of its own with a unique
+/// name: removed when the test ends, kept (its path printed) when the test fails, so the failure
+/// can be read. Tests that ran at once, or a run killed before, do not meet each other's files.
+pub struct Scratch {
+    dir: Option<tempfile::TempDir>,
+    path: PathBuf,
+}
+
+impl Scratch {
+    /// An empty folder.
+    pub fn new(name: &str) -> Scratch {
+        let dir = tempfile::Builder::new().prefix(&format!("backflip-{name}-")).tempdir().expect("a scratch folder");
+        let path = dir.path().to_path_buf();
+        Scratch { dir: Some(dir), path }
+    }
+
+    /// A path named `name` that does not exist yet: for a command that creates its own folder
+    /// (a run, an experiment) or a file.
+    pub fn fresh(name: &str) -> Scratch {
+        let mut scratch = Scratch::new(name);
+        scratch.path = scratch.path.join(name);
+        scratch
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if std::thread::panicking()
+            && let Some(dir) = self.dir.take()
+        {
+            eprintln!("kept the failed test's scratch folder {}", dir.keep().display());
+        }
+    }
+}
+
+impl Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<OsStr> for Scratch {
+    fn as_ref(&self) -> &OsStr {
+        self.path.as_os_str()
+    }
+}
 
 /// A run's metrics.csv without its wall-clock columns: what two runs of one seed share.
 pub fn metrics_without_clock(run: &Path) -> Vec<Vec<String>> {

@@ -15,6 +15,7 @@ if ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; then
     echo "ui test skipped: Mesa's software Vulkan driver (mesa-vulkan-drivers) is not installed"; exit 0
 fi
 WORK=$(mktemp -d)
+echo "ui test: work folder $WORK"
 DISPLAY_NUM=:$((90 + RANDOM % 9))
 Xvfb "$DISPLAY_NUM" -screen 0 1280x720x24 >/dev/null 2>&1 &
 XVFB=$!
@@ -66,3 +67,5 @@ echo "$REPORT"
 echo "$REPORT" | awk -F'|' -v n="$LINES" '$2 !~ /labeler|teacher|---/ && $3 + 0 == n { found = 1 } END { exit !found }' \
     || { echo "ui test FAILED: no labeler row with the $LINES answers given in the window"; exit 1; }
 echo "ui test passed"
+# Passed: its work folder goes (a failure keeps it for reading, and says where it is).
+rm -rf "$WORK"
