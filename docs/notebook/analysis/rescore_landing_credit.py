@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import answers_by_window as an  # noqa: E402  (export() reads the cached clips; WINDOWS)
 
 F = np.float32
-EXP = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
+EXP = None  # the experiment folder (main's argument); rescore_clip is also imported by window_scores.py
 CREDITS = (0.2, 0.3)
 PI, TAU = F(np.pi), F(2 * np.pi)
 RAD = F(PI / F(180))                       # f32::to_radians: self * (PI / 180)
@@ -178,6 +178,8 @@ def seed_rows(seed):
 
 
 def main():
+    global EXP
+    EXP = sys.argv[1] if len(sys.argv) > 1 else sys.exit(__doc__)
     print("per seed & window: cmp, clips; touchdown_nearness over the window's queried clips: mean [q1 med q3] share>0;")
     print("per credit: chg = outcome changes / cmp, s>e/s>x = strict->equal / strict->other side (counts); eq>strict = of pairs 'equal' before, became strict (of those, winner has higher tdn);")
     print("1flip = of pairs where exactly one clip has a clean flip (judge), outcome changed; M>F / F>M = dTurn pairs flipping from "
