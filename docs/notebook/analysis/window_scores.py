@@ -12,7 +12,7 @@ OracleLabeler::score, checked there against the teacher's answers). Printed per 
 windows' mean score and quartiles, the share with a clean flip, with one full turn or more not
 landed, and the mean full turns; then, for each two policies, how often the teacher (without its
 10% random flip) would prefer a window of the row's policy to one of the column's, an "equal"
-(scores within 0.05) counted half.
+(scores within 0.05) counted half. Needs numpy (`pip install numpy`), as rescore_landing_credit.py does.
 """
 import glob
 import json
