@@ -11,27 +11,20 @@ The backflip binary is $BACKFLIP, or the release build under $CARGO_TARGET_DIR (
 ~/.cache/backflip-target).
 """
 import json
-import math
 import os
-import subprocess
 import sys
 
-BF = os.environ.get("BACKFLIP") or os.path.join(
-    os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/backflip-target")), "release", "backflip")
-
-
-def wrap(a):
-    return (a + math.pi) % (2 * math.pi) - math.pi
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import answers_by_window as ab  # noqa: E402  (the binary, `clip export`, the wrapped angle)
 
 
 def healthy(info):
     """The standard Hopper's health (src/task/forward.rs `is_healthy`)."""
-    return info["z"] > 0.7 and abs(wrap(info["pitch"])) < 0.2
+    return info["z"] > 0.7 and abs(ab.wrap(info["pitch"])) < 0.2
 
 
 def clip_facts(run, cid):
-    clip = json.loads(subprocess.run([BF, "clip", "export", cid, "--dir", run, "--json"],
-                                     check=True, capture_output=True, text=True).stdout)
+    clip = ab.clip_json(run, cid)
     infos = [s["info"] for s in clip["steps"]]
     return {"healthy_steps": sum(1 for i in infos if healthy(i)), "steps": len(infos), "dx": infos[-1]["x"] - infos[0]["x"]}
 
