@@ -138,6 +138,22 @@ impl ClipDir {
     /// Every clip in the folder (each `ID.clip`), in the order of their ids; none if the
     /// folder is missing.
     pub fn load_every(&self) -> Result<Vec<Clip>, ClipError> {
+        self.files_ending("clip")?.iter().map(|f| Clip::load(f)).collect()
+    }
+
+    /// Removes the clip files a stop cut short (`ID.tmp`: a clip is written there and renamed to
+    /// `ID.clip` once whole, fsutil::write_atomic), for the process that writes this folder to
+    /// call when it starts again; returns what it removed. Whole clips are never touched.
+    pub fn remove_unfinished(&self) -> Result<Vec<PathBuf>, ClipError> {
+        let unfinished = self.files_ending("tmp")?;
+        for path in &unfinished {
+            std::fs::remove_file(path).map_err(|source| ClipError::Io { path: path.clone(), source })?;
+        }
+        Ok(unfinished)
+    }
+
+    /// The files in the folder named `*.EXTENSION`, sorted; none if the folder is missing.
+    fn files_ending(&self, extension: &str) -> Result<Vec<PathBuf>, ClipError> {
         let entries = match std::fs::read_dir(&self.path) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -146,33 +162,12 @@ impl ClipDir {
         let mut files = Vec::new();
         for entry in entries {
             let path = entry.map_err(|source| ClipError::Io { path: self.path.clone(), source })?.path();
-            if path.extension().is_some_and(|e| e == "clip") {
+            if path.extension().is_some_and(|e| e == extension) && path.is_file() {
                 files.push(path);
             }
         }
         files.sort();
-        files.iter().map(|f| Clip::load(f)).collect()
-    }
-
-    /// Removes the clip files a stop cut short (`ID.tmp`: a clip is written there and renamed to
-    /// `ID.clip` once whole, fsutil::write_atomic), for the process that writes this folder to
-    /// call when it starts again; returns what it removed. Whole clips are never touched.
-    pub fn remove_unfinished(&self) -> Result<Vec<PathBuf>, ClipError> {
-        let entries = match std::fs::read_dir(&self.path) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => return Err(ClipError::Io { path: self.path.clone(), source }),
-        };
-        let mut removed = Vec::new();
-        for entry in entries {
-            let path = entry.map_err(|source| ClipError::Io { path: self.path.clone(), source })?.path();
-            if path.extension().is_some_and(|e| e == "tmp") && path.is_file() {
-                std::fs::remove_file(&path).map_err(|source| ClipError::Io { path: path.clone(), source })?;
-                removed.push(path);
-            }
-        }
-        removed.sort();
-        Ok(removed)
+        Ok(files)
     }
 
     /// A clip given as a file, or as an id in this folder.
