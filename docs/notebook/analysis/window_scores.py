@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """How the scripted teacher would score clips cut from a policy's own episodes: is a tumbler's
-clip worth more to it than a flipper's? (docs/notebook/2026-12-06-window-scores.md)
+clip worth more to it than a flipper's? (docs/notebook/2026-12-06-clip-windows.md)
 
     python3 docs/notebook/analysis/window_scores.py [--stride N] [--clip-steps N] [--free-turns N] NAME=DIR [NAME=DIR ...]
 
