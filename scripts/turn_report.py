@@ -6,7 +6,10 @@ highest torso centre during it, and how far the body that turned least turned me
 then how the turns came down: which body touched first, and how far from upright.
 Shows tumbling (many fast, low turns) apart from flipping, and a fold apart from a flip: the
 torso can swing a full turn through its own legs (the links do not collide with each other),
-while in a flip every body turns (docs/notebook/2026-12-05-main-job-levers.md).
+while in a flip every body turns (docs/notebook/2026-12-05-main-job-levers.md). It also counts
+the flips again by the rule before the backflip scene's `foot_down_beyond_deg`, and says how
+far from upright each of those came down: a turn that comes down upside down on the foot and
+pivots back up met that rule without landing (docs/notebook/2026-12-06-foot-down.md).
 
     python3 scripts/turn_report.py DIR
 """
@@ -21,6 +24,9 @@ WHOLE_BODY_DEG = 270.0
 # many control steps with nothing on the ground (a jump, not a roll).
 TOUCHDOWN_DEG = 270.0
 AIR_STEPS = 10
+# The backflip scene's foot_down_beyond_deg (scenes/hopper-backflip.ron): the foot on the ground
+# with the torso further than this from upright is down, as another body is.
+FOOT_DOWN_BEYOND_DEG = 90.0
 
 
 def unwrapped_pitches(steps, body):
@@ -35,13 +41,20 @@ def unwrapped_pitches(steps, body):
     return out
 
 
-def clean_flips(infos, dt, foot_bits):
+def wrapped_deg(pitch):
+    return math.degrees((pitch + math.pi) % (2 * math.pi) - math.pi)
+
+
+def clean_flips(infos, dt, foot_bits, foot_down_deg=FOOT_DOWN_BEYOND_DEG):
     """The judge's clean backflips (docs/design.md), counted again here: (start, landing) step
-    pairs, the start being the lowest torso pitch the turn is measured from."""
+    pairs, the start being the lowest torso pitch the turn is measured from. The hopper is down
+    when a body other than the foot touches, or the foot does with the torso more than
+    `foot_down_deg` from upright (0: never)."""
     min_turn, upright, hold = math.radians(330), math.radians(30), math.ceil(0.3 / dt - 1e-9)
     flips, low, low_at, landed = [], infos[0]["pitch"], 0, None
     for t, s in enumerate(infos):
-        if s["contacts"] & ~foot_bits:
+        foot_far = s["contacts"] & foot_bits and foot_down_deg > 0 and abs(wrapped_deg(s["pitch"])) > foot_down_deg
+        if s["contacts"] & ~foot_bits or foot_far:
             landed, low, low_at = None, s["pitch"], t
             continue
         if landed is not None and t - landed[1] >= hold:
@@ -77,6 +90,15 @@ def touchdowns(infos, foot_bits):
     return out
 
 
+def landing_touch_deg(infos, start, landing):
+    """How far from upright (degrees) the torso was when the touch of the ground a flip landed
+    on began: the first step on the ground after its last step in the air."""
+    t = landing
+    while t > start and infos[t - 1]["contacts"] != 0:
+        t -= 1
+    return abs(wrapped_deg(infos[t]["pitch"]))
+
+
 def describe_touchdowns(downs):
     """One line per kind of touchdown: how many, and how far from upright."""
     bands = [(0, 30, "within 30 deg of upright"), (30, 60, "30 to 60 deg off"), (60, 90, "60 to 90 deg off"), (90, 181, "more than 90 deg off")]
@@ -92,7 +114,7 @@ def describe_touchdowns(downs):
 def main():
     folder = sys.argv[1]
     # The foot is the last body in both scenes (scenes/*.ron); its contact bit is the foot's.
-    totals, whole, flips_all, flips_whole, downs = [], 0, 0, 0, []
+    totals, whole, flips_all, flips_whole, downs, before = [], 0, 0, 0, [], []
     for path in sorted(glob.glob(f"{folder}/*.json")):
         clip = json.load(open(path))
         if "steps" not in clip:
@@ -112,6 +134,7 @@ def main():
         foot_bits = 1 << (len(bodies) - 1)
         flips = clean_flips(infos, dt, foot_bits)
         downs += touchdowns(infos, foot_bits)
+        before += [landing_touch_deg(infos, t0, t) for t0, t in clean_flips(infos, dt, foot_bits, foot_down_deg=0)]
         flips_all += len(flips)
         flips_whole += sum(min(p[t] - p[t0] for p in bodies) >= math.radians(WHOLE_BODY_DEG) for t0, t in flips)
         totals.append(len(turns))
@@ -124,7 +147,11 @@ def main():
     if totals:
         print(f"mean full backward turns per episode: {sum(totals) / len(totals):.1f} over {len(totals)} episodes")
         print(f"turns of the whole body (every body at least {WHOLE_BODY_DEG:.0f} deg): {whole} of {sum(totals)}")
-        print(f"clean flips by the judge's rule: {flips_all}, of the whole body: {flips_whole}")
+        print(f"clean flips by the judge's rule (the foot down beyond {FOOT_DOWN_BEYOND_DEG:.0f} deg from upright): {flips_all}, of the whole body: {flips_whole}")
+        print(f"clean flips by the rule before it (the foot never down): {len(before)}; the touch each landed on began "
+              f"{sum(a <= 30 for a in before)} within 30 deg of upright, {sum(30 < a <= FOOT_DOWN_BEYOND_DEG for a in before)} "
+              f"30 to {FOOT_DOWN_BEYOND_DEG:.0f} deg off, {sum(a > FOOT_DOWN_BEYOND_DEG for a in before)} more "
+              f"(came down upside down on the foot and pivoted up)")
         print(f"touchdowns after at least {TOUCHDOWN_DEG:.0f} deg of backward turn and {AIR_STEPS} steps in the air: {len(downs)}")
         describe_touchdowns(downs)
 

@@ -179,6 +179,14 @@ pub struct Scene {
     /// so runs made before it read the same.
     #[serde(default = "observed_turn_max", skip_serializing_if = "is_observed_turn_max")]
     pub turn_since_upright_max: f32,
+    /// The foot on the ground with the torso further than this from upright (degrees) counts as
+    /// down, as any other body does, for the judge and the turn so far (src/sim/turn.rs): the
+    /// hopper is on its back on a folded leg, not standing on it, and a turn that comes down
+    /// there and pivots back up on the foot has not landed. 0 (where a scene does not say, as
+    /// in every scene made before it): only the other bodies are down
+    /// (docs/notebook/2026-12-06-foot-down.md).
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero_f32")]
+    pub foot_down_beyond_deg: f32,
 }
 
 fn observed_turn_max() -> f32 {
@@ -355,6 +363,13 @@ impl Scene {
         let most = self.turn_since_upright_max;
         if !(most.is_finite() && (1.0..=100.0).contains(&most)) {
             return Err(format!("turn_since_upright_max must be a number of whole turns from 1 to 100, got {most}"));
+        }
+        let beyond = self.foot_down_beyond_deg;
+        if !(beyond.is_finite() && (0.0..180.0).contains(&beyond)) {
+            return Err(format!("foot_down_beyond_deg must be from 0 (off) to less than 180 degrees, got {beyond}"));
+        }
+        if beyond > 0.0 && !self.bodies.iter().any(|b| b.is_foot) {
+            return Err("foot_down_beyond_deg needs a body with is_foot: it says when the foot counts as down".into());
         }
         for (i, b) in self.bodies.iter().enumerate() {
             if self.bodies[..i].iter().any(|o| o.name == b.name) {

@@ -118,6 +118,45 @@ fn falls_standing_forward_flips_and_torso_landings_count_zero() {
     assert_eq!(j.evaluate(&lands_on_torso()).clean_flips, 0);
 }
 
+/// A jump from standing upright turning `turn` radians in the air, coming down on the foot
+/// there, then turning forwards on the foot to `end` (radians of pitch) and standing.
+fn down_on_foot_then_turn_to(turn: f32, end: f32) -> Vec<StepInfo> {
+    let mut t = cat(&[stand(20, 0.0), flip(0.0, turn)]);
+    t.pop();
+    t.extend((0..=25).map(|i| step(turn + (end - turn) * i as f32 / 25.0, FOOT, 0.7)));
+    t.extend(stand(60, end));
+    t
+}
+
+#[test]
+fn a_turn_that_comes_down_upside_down_on_the_foot_and_pivots_up_has_not_landed() {
+    // 510 degrees in the air, down on the foot 150 degrees past upright, then forwards on the
+    // foot to 335: the net turn is a flip's, the landing is not (E30's seed 2 did this).
+    let pivot = down_on_foot_then_turn_to(510f32.to_radians(), 335f32.to_radians());
+    let j = judge();
+    assert_eq!(j.foot_down_beyond_deg, 90.0, "the embedded scene's");
+    let r = j.evaluate(&pivot);
+    assert_eq!(r.clean_flips, 0, "{r:?}");
+    assert!(r.fallen_fraction > 0.0, "the steps on the foot past 90 degrees count as down");
+    assert!(turns_so_far(&pivot).iter().any(|s| s.down), "the turn so far starts again there");
+    // Without the rule (scenes made before it) the same steps counted as a flip.
+    let lenient = BackflipJudge { foot_down_beyond_deg: 0.0, ..judge() };
+    assert_eq!(lenient.evaluate(&pivot).clean_flips, 1);
+    assert_eq!(lenient.evaluate(&pivot).fallen_fraction, 0.0);
+}
+
+#[test]
+fn a_landing_past_upright_that_rocks_into_the_band_still_counts() {
+    // Down on the foot 40 and 85 degrees past upright, rocking back to 360: landed.
+    for past in [40.0f32, 85.0] {
+        let t = down_on_foot_then_turn_to((360.0 + past).to_radians(), TAU);
+        assert_eq!(judge().evaluate(&t).clean_flips, 1, "{past} degrees past upright");
+    }
+    // 95 past: the foot came down with the torso beyond horizontal.
+    let t = down_on_foot_then_turn_to(455f32.to_radians(), TAU);
+    assert_eq!(judge().evaluate(&t).clean_flips, 0);
+}
+
 #[test]
 fn a_landing_must_hold_for_0_3_seconds() {
     // Lands cleanly, then the torso goes down 0.1 s later: not a clean flip.

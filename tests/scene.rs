@@ -173,3 +173,21 @@ fn observing_the_turn_is_optional_and_needs_a_foot() {
         invalid(&GOOD.replace(turning, &format!("    turn_since_upright_max: {bad},\n")), "turn_since_upright_max must be a number of whole turns from 1 to 100");
     }
 }
+
+#[test]
+fn the_foot_down_angle_is_optional_checked_and_needs_a_foot() {
+    let rule = "    foot_down_beyond_deg: 90.0,\n";
+    assert!(GOOD.contains(rule), "the backflip's scene counts the foot far from upright as down");
+    assert_eq!(parse(GOOD).unwrap().foot_down_beyond_deg, 90.0);
+    // A scene from before the field (older runs' run.json) keeps the rule it was run with, and
+    // writes no new field.
+    let before = parse(&GOOD.replace(rule, "")).unwrap();
+    assert_eq!(before.foot_down_beyond_deg, 0.0);
+    assert!(!serde_json::to_string(&before).unwrap().contains("foot_down_beyond_deg"));
+    assert!(serde_json::to_string(&parse(GOOD).unwrap()).unwrap().contains("\"foot_down_beyond_deg\":90.0"));
+    for bad in ["-1.0", "180.0", "400.0", "inf", "NaN"] {
+        invalid(&GOOD.replace(rule, &format!("    foot_down_beyond_deg: {bad},\n")), "foot_down_beyond_deg must be from 0 (off) to less than 180 degrees");
+    }
+    let footless = GOOD.replace(", is_foot: true", "").replace("    observe_turn: true,\n", "");
+    invalid(&footless, "foot_down_beyond_deg needs a body with is_foot");
+}

@@ -1,6 +1,7 @@
 //! The turn so far: how far the torso has turned backwards since the clean segment under way
 //! began, by the rule the backflip judge counts flips with (task/backflip.rs). A segment begins
-//! when a body other than the foot touches the ground, and at each landing: on the foot, the
+//! when the hopper is down (a body other than the foot on the ground, or the foot with the torso
+//! beyond the scene's `foot_down_beyond_deg` from upright), and at each landing: on the foot, the
 //! torso within `UPRIGHT_DEG` of upright, after at least `CLEAN_TURN_DEG` of turn. A scene may
 //! show it to the policy and the reward model (`Scene::observe_turn`), because an upright hopper
 //! on its foot looks the same whether or not it has just turned
@@ -15,8 +16,8 @@ pub const CLEAN_TURN_DEG: f32 = 330.0;
 /// How far from upright, in degrees, a landing may be.
 pub const UPRIGHT_DEG: f32 = 30.0;
 
-/// What ends a segment: the turn a landing needs, the upright band, and which bodies are the
-/// foot (may touch) and which are not.
+/// What ends a segment: the turn a landing needs, the upright band, which bodies are the
+/// foot (may touch) and which are not, and how far from upright the foot may touch.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TurnRule {
     /// Radians.
@@ -25,6 +26,9 @@ pub struct TurnRule {
     pub upright: f32,
     pub foot_mask: u8,
     pub body_mask: u8,
+    /// Radians from upright beyond which the foot on the ground is down too (the scene's
+    /// `foot_down_beyond_deg`); None: the foot is never down.
+    pub foot_down_beyond: Option<f32>,
 }
 
 impl TurnRule {
@@ -43,8 +47,21 @@ impl TurnRule {
             upright: UPRIGHT_DEG.to_radians(),
             foot_mask,
             body_mask: all & !foot_mask,
+            foot_down_beyond: foot_down_limit(scene.foot_down_beyond_deg),
         }
     }
+
+    /// The hopper is down at this step: a body other than the foot touches the ground, or the
+    /// foot does with the torso too far from upright to be standing on it.
+    pub fn down(&self, s: &StepInfo) -> bool {
+        s.contacts & self.body_mask != 0
+            || (s.contacts & self.foot_mask != 0 && self.foot_down_beyond.is_some_and(|limit| wrap_angle(s.pitch).abs() > limit))
+    }
+}
+
+/// `TurnRule::foot_down_beyond` from a setting in degrees, 0 meaning off.
+pub fn foot_down_limit(degrees: f32) -> Option<f32> {
+    (degrees > 0.0).then(|| degrees.to_radians())
 }
 
 /// One step as the segment saw it.
@@ -53,7 +70,7 @@ pub struct TurnStep {
     /// Backward turn of the segment up to and including this step, radians (before a landing or
     /// a fall on this step starts the next segment).
     pub turn: f32,
-    /// A body other than the foot touches the ground: the segment ended unclean.
+    /// The hopper is down (`TurnRule::down`): the segment ended unclean.
     pub down: bool,
     /// The segment ended in a landing.
     pub landed: bool,
@@ -73,7 +90,7 @@ impl TurnSoFar {
 
     /// Takes in the state a step reached.
     pub fn step(&mut self, rule: &TurnRule, s: &StepInfo) -> TurnStep {
-        if s.contacts & rule.body_mask != 0 {
+        if rule.down(s) {
             let turn = s.pitch - self.low;
             self.low = s.pitch;
             return TurnStep { turn, down: true, landed: false };
@@ -111,7 +128,7 @@ impl TurnSinceUpright {
     pub fn step(&mut self, rule: &TurnRule, s: &StepInfo) -> f32 {
         self.low = self.low.min(s.pitch);
         let turn = s.pitch - self.low;
-        let on_foot_alone = s.contacts & rule.foot_mask != 0 && s.contacts & rule.body_mask == 0;
+        let on_foot_alone = s.contacts & rule.foot_mask != 0 && !rule.down(s);
         if on_foot_alone && wrap_angle(s.pitch).abs() <= rule.upright {
             self.low = s.pitch;
         }

@@ -21,6 +21,11 @@ pub struct BackflipJudge {
     pub body_mask: u8,
     /// Torso height when standing, the zero of the height term of the score.
     pub stand_height: f32,
+    /// The foot on the ground with the torso further than this from upright (degrees) is down,
+    /// as another body is: a turn that comes down there and pivots back up on its foot has not
+    /// landed (the scene's `foot_down_beyond_deg`; 0: off).
+    #[serde(default)]
+    pub foot_down_beyond_deg: f32,
 }
 
 /// What the judge saw in one trajectory.
@@ -61,6 +66,7 @@ impl BackflipJudge {
             foot_mask: rule.foot_mask,
             body_mask: rule.body_mask,
             stand_height: (root.from[1] + root.to[1]) / 2.0,
+            foot_down_beyond_deg: scene.foot_down_beyond_deg,
         }
     }
 
@@ -71,6 +77,7 @@ impl BackflipJudge {
             upright: self.upright_deg.to_radians(),
             foot_mask: self.foot_mask,
             body_mask: self.body_mask,
+            foot_down_beyond: crate::sim::foot_down_limit(self.foot_down_beyond_deg),
         }
     }
 
@@ -112,7 +119,7 @@ impl BackflipJudge {
                 }
             }
             if seen.down {
-                // Something other than the foot is down: any flip in progress is not clean,
+                // The hopper is down (another body, or the foot far from upright): any flip in progress is not clean,
                 // and a landing still in its hold was a whole turn that crashed.
                 fallen += 1;
                 if landed_at.take().is_some() {

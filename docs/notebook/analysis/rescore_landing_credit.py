@@ -61,8 +61,13 @@ def rescore_clip(infos, n_bodies, teacher):
     flips, attempt, landed_at, fallen, flying = 0, F(0), None, 0, False
     best, max_rise = F(0), F(0)
     events, counted = [], False
+    # A proposed teacher rule (window_scores.py --foot-down-beyond-deg): the foot on the ground with the
+    # torso further than this from upright counts as a body down, a crash.
+    foot_down = F(teacher.get("foot_down_beyond_deg", 0)) * RAD
     for t, s in enumerate(infos):
         p, c = P[t], s["contacts"]
+        if foot_down > 0 and c & foot and abs(wrap(p)) > foot_down:
+            c |= body
         touchdown = flying and c != 0
         flying = c == 0
         # TurnSoFar::step

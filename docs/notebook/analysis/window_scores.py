@@ -51,14 +51,15 @@ def preferred(a, b):
 
 def main():
     args = sys.argv[1:]
-    options = {"--stride": 16, "--clip-steps": 188, "--free-turns": 1}
+    options = {"--stride": 16, "--clip-steps": 188, "--free-turns": 1, "--foot-down-beyond-deg": 0}
     while args[:1] and args[0] in options:
-        least = 0 if args[0] == "--free-turns" else 1
+        least = 0 if args[0] in ("--free-turns", "--foot-down-beyond-deg") else 1
         if len(args) < 2 or not args[1].isdigit() or int(args[1]) < least:
             sys.exit(f"{args[0]} takes a whole number, {least} or more")
         options[args[0]], args = int(args[1]), args[2:]
     stride, clip_steps = options["--stride"], options["--clip-steps"]
-    teacher = {"tumble_cost": TUMBLE_COST, "tumble_free_turns": options["--free-turns"]}
+    teacher = {"tumble_cost": TUMBLE_COST, "tumble_free_turns": options["--free-turns"],
+               "foot_down_beyond_deg": options["--foot-down-beyond-deg"]}
     if not args or any("=" not in a for a in args):
         sys.exit(__doc__)
     policies = [(name, windows(folder, stride, clip_steps, teacher)) for name, folder in (a.split("=", 1) for a in args)]
