@@ -61,8 +61,8 @@ def rescore_clip(infos, n_bodies, teacher):
     flips, attempt, landed_at, fallen, flying = 0, F(0), None, 0, False
     best, max_rise = F(0), F(0)
     events, counted = [], False
-    # A proposed teacher rule (window_scores.py --foot-down-beyond-deg): the foot on the ground with the
-    # torso further than this from upright counts as a body down, a crash.
+    # The scene's foot_down_beyond_deg (0: off, as before it; window_scores.py --foot-down-beyond-deg):
+    # the foot on the ground with the torso further than this from upright is down, as another body is.
     foot_down = F(teacher.get("foot_down_beyond_deg", 0)) * RAD
     for t, s in enumerate(infos):
         p, c = P[t], s["contacts"]

@@ -2,13 +2,15 @@
 """How the scripted teacher would score clips cut from a policy's own episodes: is a tumbler's
 clip worth more to it than a flipper's? (docs/notebook/2026-12-06-clip-windows.md)
 
-    python3 docs/notebook/analysis/window_scores.py [--stride N] [--clip-steps N] [--free-turns N] NAME=DIR [NAME=DIR ...]
+    python3 docs/notebook/analysis/window_scores.py [--stride N] [--clip-steps N] [--free-turns N] [--foot-down-beyond-deg N] NAME=DIR [NAME=DIR ...]
 
 Each DIR holds episodes written by `backflip eval RUN --episodes N --export DIR`. Every window
 of the clip length (default the scene's, 188 control steps) starting every N steps (default 16) of every
 episode is scored as the main job's teacher scores a clip (the judge's score less 0.5 a full
 backward turn not landed, the first one free, or as many as --free-turns says: rescore_landing_credit.py's port of
-OracleLabeler::score, checked there against the teacher's answers). Printed per policy: the
+OracleLabeler::score, checked there against the teacher's answers), the foot on the ground
+counting as down beyond --foot-down-beyond-deg from upright (default 0: never, the rule before
+the backflip scene's 90; docs/notebook/2026-12-06-foot-down.md). Printed per policy: the
 windows' mean score and quartiles, the share with a clean flip, with one full turn or more not
 landed, and the mean full turns; then, for each two policies, how often the teacher (without its
 10% random flip) would prefer a window of the row's policy to one of the column's, an "equal"
