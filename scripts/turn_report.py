@@ -71,8 +71,9 @@ def clean_flips(infos, dt, foot_bits, foot_down_deg=FOOT_DOWN_BEYOND_DEG):
 
 def touchdowns(infos, foot_bits):
     """How the hopper came down from each airborne phase of at least AIR_STEPS steps in which the
-    torso had turned at least TOUCHDOWN_DEG backward, counted as the judge counts a turn (from
-    its lowest pitch since a body other than the foot last touched): (what touched first,
+    torso had turned at least TOUCHDOWN_DEG backward, counted from its lowest pitch since a
+    body other than the foot last touched (the foot at any angle does not start it again, so
+    that a pivot's touchdown is described too): (what touched first,
     degrees from upright). The angle is signed: positive past upright (over-rotated), negative
     short of it."""
     out, low, air = [], infos[0]["pitch"], 0

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::sim::UPRIGHT_DEG;
+
 /// What the agent is asked to do; selects the judge and the per-step rewards.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskKind {
@@ -365,8 +367,9 @@ impl Scene {
             return Err(format!("turn_since_upright_max must be a number of whole turns from 1 to 100, got {most}"));
         }
         let beyond = self.foot_down_beyond_deg;
-        if !(beyond.is_finite() && (0.0..180.0).contains(&beyond)) {
-            return Err(format!("foot_down_beyond_deg must be from 0 (off) to less than 180 degrees, got {beyond}"));
+        // Below the upright band an upright stance on the foot would be down.
+        if !(beyond.is_finite() && (beyond == 0.0 || (UPRIGHT_DEG..180.0).contains(&beyond))) {
+            return Err(format!("foot_down_beyond_deg must be 0 (off) or from {UPRIGHT_DEG} (the upright band) to less than 180 degrees, got {beyond}"));
         }
         if beyond > 0.0 && !self.bodies.iter().any(|b| b.is_foot) {
             return Err("foot_down_beyond_deg needs a body with is_foot: it says when the foot counts as down".into());

@@ -143,6 +143,29 @@ fn a_turn_that_comes_down_upside_down_on_the_foot_and_pivots_up_has_not_landed()
     let lenient = BackflipJudge { foot_down_beyond_deg: 0.0, ..judge() };
     assert_eq!(lenient.evaluate(&pivot).clean_flips, 1);
     assert_eq!(lenient.evaluate(&pivot).fallen_fraction, 0.0);
+    // Down on the foot 160 degrees short of a second upright (560 degrees: the pitch wraps to
+    // -160), then forwards to 380: the same pivot, from the other side.
+    let far = down_on_foot_then_turn_to(560f32.to_radians(), 380f32.to_radians());
+    assert_eq!(judge().evaluate(&far).clean_flips, 0);
+    assert_eq!(lenient.evaluate(&far).clean_flips, 1);
+}
+
+#[test]
+fn the_observation_and_the_judge_use_one_rule() {
+    let scene = Scene::builtin("hopper-backflip").unwrap();
+    assert_eq!(judge().turn_rule(), backflip::sim::TurnRule::for_scene(&scene));
+    assert_eq!(judge().turn_rule().foot_down_beyond, Some(90f32.to_radians()));
+}
+
+#[test]
+fn tipping_past_90_degrees_on_the_foot_within_the_hold_is_a_crash() {
+    // Lands cleanly, then tips back onto the folded leg 0.1 s later, the foot still the only
+    // body on the ground: not a clean flip, by the rule; the rule before counted it.
+    let mut t = cat(&[stand(20, 0.0), flip(0.0, TAU), stand(12, TAU)]);
+    t.extend((0..100).map(|_| step(TAU + 2.0, FOOT, 0.5)));
+    assert_eq!(judge().evaluate(&t).clean_flips, 0);
+    assert_eq!(judge().evaluate(&t).best_attempt, 1.0, "a whole turn that crashed");
+    assert_eq!(BackflipJudge { foot_down_beyond_deg: 0.0, ..judge() }.evaluate(&t).clean_flips, 1);
 }
 
 #[test]

@@ -185,9 +185,11 @@ fn the_foot_down_angle_is_optional_checked_and_needs_a_foot() {
     assert_eq!(before.foot_down_beyond_deg, 0.0);
     assert!(!serde_json::to_string(&before).unwrap().contains("foot_down_beyond_deg"));
     assert!(serde_json::to_string(&parse(GOOD).unwrap()).unwrap().contains("\"foot_down_beyond_deg\":90.0"));
-    for bad in ["-1.0", "180.0", "400.0", "inf", "NaN"] {
-        invalid(&GOOD.replace(rule, &format!("    foot_down_beyond_deg: {bad},\n")), "foot_down_beyond_deg must be from 0 (off) to less than 180 degrees");
+    // Below the upright band (30 degrees) an upright stance would be down.
+    for bad in ["-1.0", "10.0", "29.0", "180.0", "400.0", "inf", "NaN"] {
+        invalid(&GOOD.replace(rule, &format!("    foot_down_beyond_deg: {bad},\n")), "foot_down_beyond_deg must be 0 (off) or from 30 (the upright band) to less than 180 degrees");
     }
+    assert_eq!(parse(&GOOD.replace(rule, "    foot_down_beyond_deg: 30.0,\n")).unwrap().foot_down_beyond_deg, 30.0);
     let footless = GOOD.replace(", is_foot: true", "").replace("    observe_turn: true,\n", "");
     invalid(&footless, "foot_down_beyond_deg needs a body with is_foot");
 }

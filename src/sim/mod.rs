@@ -6,6 +6,6 @@ mod vec_env;
 mod world;
 
 pub use env::{Env, SimError, StepInfo, wrap_angle};
-pub use turn::{CLEAN_TURN_DEG, TurnRule, foot_down_limit, TurnSinceUpright, TurnSoFar, TurnStep, UPRIGHT_DEG};
+pub use turn::{CLEAN_TURN_DEG, TurnRule, TurnSinceUpright, TurnSoFar, TurnStep, UPRIGHT_DEG, foot_down_limit};
 pub use vec_env::{VecEnv, episode_seed};
 pub use world::{BodyPose, HopperWorld, RootOffset, applied_action, pitch_of, pitch_rotation};

@@ -7,8 +7,9 @@ use crate::sim::{CLEAN_TURN_DEG, StepInfo, TurnRule, TurnSoFar, UPRIGHT_DEG, wra
 
 /// Counts clean backflips and scores clips, exactly as DESIGN.md defines a clean backflip:
 /// a backward turn of the torso of at least `min_turn_deg` during which only the foot touches
-/// the ground, ending on the foot with the torso within `upright_deg` of upright, after which
-/// no other body touches the ground for `hold_seconds`.
+/// the ground (and the foot only with the torso within `foot_down_beyond_deg` of upright, where
+/// set), ending on the foot with the torso within `upright_deg` of upright, after which the
+/// hopper is not down for `hold_seconds`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct BackflipJudge {
     pub min_turn_deg: f32,
@@ -38,9 +39,11 @@ pub struct FlipReport {
     /// Largest backward turn (as a share of `min_turn`, at most 1) of any attempt that was not
     /// counted: the progress of a flip that crashed or was not finished.
     pub best_attempt: f32,
-    /// Highest torso rise above standing (m) while only the foot (or nothing) touched the ground.
+    /// Highest torso rise above standing (m) while not down (only the foot, or nothing, on the
+    /// ground).
     pub max_rise: f32,
-    /// Share of steps with a body other than the foot on the ground.
+    /// Share of steps down: a body other than the foot on the ground, or the foot beyond
+    /// `foot_down_beyond_deg` from upright.
     pub fallen_fraction: f32,
     /// How near to a landing the best uncounted attempt of at least half a turn came down, 0 to
     /// 1: at its first touch of the ground after flight, 1 with the torso within the upright

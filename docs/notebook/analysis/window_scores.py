@@ -9,8 +9,10 @@ of the clip length (default the scene's, 188 control steps) starting every N ste
 episode is scored as the main job's teacher scores a clip (the judge's score less 0.5 a full
 backward turn not landed, the first one free, or as many as --free-turns says: rescore_landing_credit.py's port of
 OracleLabeler::score, checked there against the teacher's answers), the foot on the ground
-counting as down beyond --foot-down-beyond-deg from upright (default 0: never, the rule before
-the backflip scene's 90; docs/notebook/2026-12-06-foot-down.md). Printed per policy: the
+counting as down beyond --foot-down-beyond-deg from upright. The exports do not say which rule
+their run had: the default, 0 (never), is the rule before 8b37466, with which the clip-windows
+page's figures were made; give 90 for runs since, whose scene says 90
+(docs/notebook/2026-12-06-foot-down.md). Printed per policy: the
 windows' mean score and quartiles, the share with a clean flip, with one full turn or more not
 landed, and the mean full turns; then, for each two policies, how often the teacher (without its
 10% random flip) would prefer a window of the row's policy to one of the column's, an "equal"
