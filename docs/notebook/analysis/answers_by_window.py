@@ -63,8 +63,9 @@ def export(run, cid):
         return json.load(f)
 
 
-def judge_evaluate(infos, dt, foot, body):
-    """Port of BackflipJudge::evaluate + score_report (src/task/backflip.rs) for the teacher's score."""
+def judge_evaluate(infos, dt, foot, body, foot_down_deg=0.0):
+    """Port of BackflipJudge::evaluate + score_report (src/task/backflip.rs) for the teacher's score;
+    the foot on the ground beyond foot_down_deg from upright is down (0: never, runs before 8b37466)."""
     hold = math.ceil(0.3 / dt - 1e-9)
     low = infos[0]["pitch"]
     flips, attempt, landed_at, fallen, flying = 0, 0.0, None, 0, False
@@ -73,8 +74,9 @@ def judge_evaluate(infos, dt, foot, body):
     for t, s in enumerate(infos):
         touchdown = flying and s["contacts"] != 0
         flying = s["contacts"] == 0
-        # TurnSoFar::step
-        if s["contacts"] & body:
+        # TurnSoFar::step (TurnRule::down)
+        foot_far = foot_down_deg > 0 and s["contacts"] & foot and abs(wrap(s["pitch"])) > math.radians(foot_down_deg)
+        if s["contacts"] & body or foot_far:
             turn, low, down, landed = s["pitch"] - low, s["pitch"], True, False
         else:
             low = min(low, s["pitch"])
@@ -109,10 +111,10 @@ def clip_facts(run, cid, teacher):
     foot = 1 << (c["n_bodies"] - 1)  # turn_report.py: the foot is the last body (index 3)
     body = ((1 << c["n_bodies"]) - 1) & ~foot
     turns = math.floor((max(s["pitch"] for s in infos) - infos[0]["pitch"]) / (2 * math.pi))  # full_backward_turns
-    flips = len(tr.clean_flips(infos, dt, foot))
+    flips = len(tr.clean_flips(infos, dt, foot, foot_down_deg=teacher["foot_down_beyond_deg"]))
     tr.TOUCHDOWN_DEG = NEAR_TURN_DEG
     downs = tr.touchdowns(infos, foot)
-    jflips, jscore, pending = judge_evaluate(infos, dt, foot, body)
+    jflips, jscore, pending = judge_evaluate(infos, dt, foot, body, teacher["foot_down_beyond_deg"])
     unlanded = max(turns - jflips, 0)
     score = jscore - teacher["tumble_cost"] * max(unlanded - teacher.get("tumble_free_turns", 0), 0)
     return {
@@ -126,7 +128,8 @@ def clip_facts(run, cid, teacher):
 def placed_answers(run):
     """A run's teacher settings, metrics rows, answers, and each answer's (window, global step)."""
     cfg = json.load(open(f"{run}/run.json"))
-    teacher = cfg["prefs"]["teacher"]
+    # The foot-down rule is the scene's (the judge the teacher scores with): 0 in runs before 8b37466.
+    teacher = dict(cfg["prefs"]["teacher"], foot_down_beyond_deg=cfg["scene"].get("foot_down_beyond_deg", 0))
     n_initial = round(cfg["prefs"]["initial_share"] * cfg["prefs"]["comparisons"])
     rows = list(csv.DictReader(open(f"{run}/metrics.csv")))
     answered_at = []  # (cumulative comparisons, global_step)

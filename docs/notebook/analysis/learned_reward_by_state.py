@@ -13,7 +13,9 @@ hopper-backflip-turn-count.ron, at most 10).
 
 Prints the mean reward a step and the share of steps in each state, then each episode's summed
 reward beside its clean flips (scripts/turn_report.py's count), so a reward that pays the
-tumble above the landing shows as such.
+tumble above the landing shows as such. The flips are counted by the rule before 8b37466 (the
+foot never down) and by the backflip scene's since (the foot down beyond 90 degrees from
+upright): the exports do not say which their run had (docs/notebook/2026-12-06-foot-down.md).
 """
 import collections
 import json
@@ -47,7 +49,8 @@ def main():
             ground = "flying" if c == 0 else ("foot only" if c == foot else "another body")
             sums[(band, ground)] += r
             counts[(band, ground)] += 1
-        episodes.append((eid, sum(rewards), len(tr.clean_flips(infos, clip["control_dt"], foot))))
+        flips = [len(tr.clean_flips(infos, clip["control_dt"], foot, foot_down_deg=d)) for d in (0, tr.FOOT_DOWN_BEYOND_DEG)]
+        episodes.append((eid, sum(rewards), flips))
     total = sum(counts.values())
     print(f"learned reward model version {learned['version']}; {len(episodes)} episodes, {total} steps")
     print(f"{'turn so far' if INDEX == -1 else 'obs[' + str(INDEX) + ']':16} {'ground':13} {'steps':>7} {'share':>6} {'mean reward':>12}")
@@ -56,9 +59,9 @@ def main():
             n = counts[(band, ground)]
             if n:
                 print(f"{band:16} {ground:13} {n:>7} {n / total:>6.1%} {sums[(band, ground)] / n:>12.3f}")
-    print("episode    summed reward  clean flips")
-    for eid, r, flips in episodes:
-        print(f"{eid:10} {r:>13.1f}  {flips:>11}")
+    print(f"episode    summed reward  clean flips (foot never down / foot down beyond {tr.FOOT_DOWN_BEYOND_DEG:.0f} deg)")
+    for eid, r, (before, rule) in episodes:
+        print(f"{eid:10} {r:>13.1f}  {before:>11} / {rule}")
 
 
 if __name__ == "__main__":
