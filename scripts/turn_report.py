@@ -41,8 +41,19 @@ def unwrapped_pitches(steps, body):
     return out
 
 
+def wrapped(pitch):
+    """The pitch (radians) wrapped to one turn about upright, -pi to pi."""
+    return (pitch + math.pi) % (2 * math.pi) - math.pi
+
+
 def wrapped_deg(pitch):
-    return math.degrees((pitch + math.pi) % (2 * math.pi) - math.pi)
+    return math.degrees(wrapped(pitch))
+
+
+def foot_down(contacts, pitch, foot_bits, foot_down_deg):
+    """The foot on the ground with the torso more than foot_down_deg from upright (0: never) is
+    down, as another body is (the scene's foot_down_beyond_deg, TurnRule::down)."""
+    return bool(contacts & foot_bits) and foot_down_deg > 0 and abs(wrapped_deg(pitch)) > foot_down_deg
 
 
 def clean_flips(infos, dt, foot_bits, foot_down_deg=FOOT_DOWN_BEYOND_DEG):
@@ -53,8 +64,7 @@ def clean_flips(infos, dt, foot_bits, foot_down_deg=FOOT_DOWN_BEYOND_DEG):
     min_turn, upright, hold = math.radians(330), math.radians(30), math.ceil(0.3 / dt - 1e-9)
     flips, low, low_at, landed = [], infos[0]["pitch"], 0, None
     for t, s in enumerate(infos):
-        foot_far = s["contacts"] & foot_bits and foot_down_deg > 0 and abs(wrapped_deg(s["pitch"])) > foot_down_deg
-        if s["contacts"] & ~foot_bits or foot_far:
+        if s["contacts"] & ~foot_bits or foot_down(s["contacts"], s["pitch"], foot_bits, foot_down_deg):
             landed, low, low_at = None, s["pitch"], t
             continue
         if landed is not None and t - landed[1] >= hold:
@@ -62,8 +72,7 @@ def clean_flips(infos, dt, foot_bits, foot_down_deg=FOOT_DOWN_BEYOND_DEG):
             landed = None
         if s["pitch"] < low:
             low, low_at = s["pitch"], t
-        wrapped = (s["pitch"] + math.pi) % (2 * math.pi) - math.pi
-        if landed is None and s["pitch"] - low >= min_turn and s["contacts"] & foot_bits and abs(wrapped) <= upright:
+        if landed is None and s["pitch"] - low >= min_turn and s["contacts"] & foot_bits and abs(wrapped(s["pitch"])) <= upright:
             landed = (low_at, t)
             low, low_at = s["pitch"], t
     return flips
@@ -85,7 +94,7 @@ def touchdowns(infos, foot_bits):
             continue
         if air >= AIR_STEPS and math.degrees(s["pitch"] - low) >= TOUCHDOWN_DEG:
             what = "foot" if c == foot_bits else ("foot and another body" if c & foot_bits else "another body")
-            out.append((what, math.degrees((s["pitch"] + math.pi) % (2 * math.pi) - math.pi)))
+            out.append((what, wrapped_deg(s["pitch"])))
         air = 0
         low = s["pitch"] if c & ~foot_bits else min(low, s["pitch"])
     return out

@@ -75,8 +75,7 @@ def judge_evaluate(infos, dt, foot, body, foot_down_deg=0.0):
         touchdown = flying and s["contacts"] != 0
         flying = s["contacts"] == 0
         # TurnSoFar::step (TurnRule::down)
-        foot_far = foot_down_deg > 0 and s["contacts"] & foot and abs(wrap(s["pitch"])) > math.radians(foot_down_deg)
-        if s["contacts"] & body or foot_far:
+        if s["contacts"] & body or tr.foot_down(s["contacts"], s["pitch"], foot, foot_down_deg):
             turn, low, down, landed = s["pitch"] - low, s["pitch"], True, False
         else:
             low = min(low, s["pitch"])

@@ -119,6 +119,20 @@ def decide(l, r, thr):
     return "equal" if abs(l - r) < thr else ("left" if l >= r else "right")
 
 
+def answer_agreement(comps, score, thr):
+    """The port against the recorded answers: of the comparisons it calls "equal", how many the
+    teacher answered "equal"; of the rest, how many it answered for the clip scored higher.
+    `score` gives a clip id's score. Returns (equal agreed, equal, better agreed, better)."""
+    eq_ok = eq_n = ne_ok = ne_n = 0
+    for c in comps:
+        d = decide(score(c["left"]), score(c["right"]), thr)
+        if d == "equal":
+            eq_n, eq_ok = eq_n + 1, eq_ok + (c["answer"] == "equal")
+        else:
+            ne_n, ne_ok = ne_n + 1, ne_ok + (c["answer"] == d)
+    return eq_ok, eq_n, ne_ok, ne_n
+
+
 def seed_rows(seed):
     run = f"{EXP}/learned-s{seed}"
     cfg = json.load(open(f"{run}/run.json"))
@@ -138,13 +152,7 @@ def seed_rows(seed):
                 clip = an.export(run, cid)
                 facts[cid] = rescore_clip(clip["infos"], clip["n_bodies"], teacher)
     # check the f32 port of the current score against the recorded answers
-    eq_ok = eq_n = ne_ok = ne_n = 0
-    for c in comps:
-        d = decide(facts[c["left"]]["score"], facts[c["right"]]["score"], thr)
-        if d == "equal":
-            eq_n, eq_ok = eq_n + 1, eq_ok + (c["answer"] == "equal")
-        else:
-            ne_n, ne_ok = ne_n + 1, ne_ok + (c["answer"] == d)
+    agreed = answer_agreement(comps, lambda cid: facts[cid]["score"], thr)
     out = []
     for k, (_, _, name) in enumerate(an.WINDOWS):
         idx = [i for i, w in enumerate(win) if w == k]
@@ -180,7 +188,7 @@ def seed_rows(seed):
             row[credit] = dict(chg=chg, s2e=s2e, s2o=s2o, eq_n=eq_n_, eq_strict=eq_strict, eq_nearer=eq_nearer,
                                one_n=one_n, one_chg=one_chg, dt_n=dt_n, m2f=m2f, f2m=f2m)
         out.append(row)
-    return out, (eq_ok, eq_n, ne_ok, ne_n), len(facts)
+    return out, agreed, len(facts)
 
 
 def main():

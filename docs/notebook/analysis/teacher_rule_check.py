@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import answers_by_window as an  # noqa: E402  (export: a run's saved clip)
-import rescore_landing_credit as rs  # noqa: E402  (rescore_clip: the teacher's clip score; decide)
+import rescore_landing_credit as rs  # noqa: E402  (rescore_clip: the teacher's clip score; answer_agreement)
 
 
 def agreement(run, limit):
@@ -32,15 +32,8 @@ def agreement(run, limit):
             scores[cid] = rs.rescore_clip(clip["infos"], clip["n_bodies"], teacher)["score"]
         return scores[cid]
 
-    equal = equal_n = better = better_n = 0
-    for c in map(json.loads, open(f"{run}/comparisons.jsonl")):
-        if c["type"] != "comparison":
-            continue
-        d = rs.decide(score(c["left"]), score(c["right"]), threshold)
-        if d == "equal":
-            equal_n, equal = equal_n + 1, equal + (c["answer"] == "equal")
-        else:
-            better_n, better = better_n + 1, better + (c["answer"] == d)
+    comps = [c for c in map(json.loads, open(f"{run}/comparisons.jsonl")) if c["type"] == "comparison"]
+    equal, equal_n, better, better_n = rs.answer_agreement(comps, score, threshold)
     return f"equal {equal}/{equal_n}, better {better}/{better_n}"
 
 
