@@ -9,7 +9,9 @@ torso can swing a full turn through its own legs (the links do not collide with 
 while in a flip every body turns (docs/notebook/2026-12-05-main-job-levers.md). It also counts
 the flips again by the rule before the backflip scene's `foot_down_beyond_deg`, and says how
 far from upright each of those came down: a turn that comes down upside down on the foot and
-pivots back up met that rule without landing (docs/notebook/2026-12-06-foot-down.md).
+pivots back up met that rule without landing (docs/notebook/2026-12-06-foot-down.md). The
+judge's rule is the one `backflip eval --export` wrote beside the episodes (DIR/judge.json), or
+the backflip scene's (the foot down beyond 90 degrees) in an export made before it wrote one.
 
     python3 scripts/turn_report.py DIR
 """
@@ -25,7 +27,8 @@ WHOLE_BODY_DEG = 270.0
 TOUCHDOWN_DEG = 270.0
 AIR_STEPS = 10
 # The backflip scene's foot_down_beyond_deg (scenes/hopper-backflip.ron): the foot on the ground
-# with the torso further than this from upright is down, as another body is.
+# with the torso further than this from upright is down, as another body is. Exports from
+# `backflip eval --export` since 2026-12-07 say their run's own in judge.json (foot_down_limit).
 FOOT_DOWN_BEYOND_DEG = 90.0
 
 
@@ -121,8 +124,19 @@ def describe_touchdowns(downs):
         print(f"  on {what}: {len(angles)} ({counts}; {over} past upright, {len(angles) - over} short of it)")
 
 
+def foot_down_limit(folder):
+    """The foot-down limit the export's run was judged by: judge.json's, written beside the
+    episodes by `backflip eval --export`, or the backflip scene's where an older export has none."""
+    try:
+        with open(f"{folder}/judge.json") as f:
+            return float(json.load(f).get("foot_down_beyond_deg", 0.0))
+    except FileNotFoundError:
+        return FOOT_DOWN_BEYOND_DEG
+
+
 def main():
     folder = sys.argv[1]
+    limit = foot_down_limit(folder)
     # The foot is the last body in both scenes (scenes/*.ron); its contact bit is the foot's.
     totals, whole, flips_all, flips_whole, downs, before = [], 0, 0, 0, [], []
     for path in sorted(glob.glob(f"{folder}/*.json")):
@@ -142,7 +156,7 @@ def main():
                 turns.append((len(seg) * dt, sum(s["contacts"] == 0 for s in seg) / len(seg), max(s["z"] for s in seg), least))
                 start = t + 1
         foot_bits = 1 << (len(bodies) - 1)
-        flips = clean_flips(infos, dt, foot_bits)
+        flips = clean_flips(infos, dt, foot_bits, foot_down_deg=limit)
         downs += touchdowns(infos, foot_bits)
         before += [landing_touch_deg(infos, t0, t) for t0, t in clean_flips(infos, dt, foot_bits, foot_down_deg=0)]
         flips_all += len(flips)
@@ -157,7 +171,8 @@ def main():
     if totals:
         print(f"mean full backward turns per episode: {sum(totals) / len(totals):.1f} over {len(totals)} episodes")
         print(f"turns of the whole body (every body at least {WHOLE_BODY_DEG:.0f} deg): {whole} of {sum(totals)}")
-        print(f"clean flips by the judge's rule (the foot down beyond {FOOT_DOWN_BEYOND_DEG:.0f} deg from upright): {flips_all}, of the whole body: {flips_whole}")
+        rule = f"the foot down beyond {limit:.0f} deg from upright" if limit > 0 else "the foot never down"
+        print(f"clean flips by the judge's rule ({rule}): {flips_all}, of the whole body: {flips_whole}")
         print(f"clean flips by the rule before it (the foot never down): {len(before)}; the touch each landed on began "
               f"{sum(a <= 30 for a in before)} within 30 deg of upright, {sum(30 < a <= FOOT_DOWN_BEYOND_DEG for a in before)} "
               f"30 to {FOOT_DOWN_BEYOND_DEG:.0f} deg off, {sum(a > FOOT_DOWN_BEYOND_DEG for a in before)} more "

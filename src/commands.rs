@@ -49,7 +49,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     let p = out.join(format!("{}.json", c.id));
                     std::fs::write(&p, c.to_json()).with_context(|| format!("{}: cannot write", p.display()))?;
                 }
-                crate::say!("exported {} episodes to {}", clips.len(), out.display());
+                // The judge the eval counted by (its foot-down rule is the scene's), beside the
+                // episodes, so that a reader counts them by the same rule (scripts/turn_report.py).
+                let p = out.join("judge.json");
+                let judge = serde_json::to_string_pretty(&crate::task::BackflipJudge::for_scene(&config.scene))?;
+                std::fs::write(&p, judge).with_context(|| format!("{}: cannot write", p.display()))?;
+                crate::say!("exported {} episodes and their judge to {}", clips.len(), out.display());
                 if let Some(reward) = dir.load_reward_model(at_step, &device)? {
                     let p = out.join("learned-reward.json");
                     let json = crate::eval::learned_rewards_json(&reward, &config.scene, &clips, "episodes")?;

@@ -47,6 +47,10 @@ fn train_then_eval_writes_the_run_folder() {
     }
     let clip: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(export.join("eval-000.json")).unwrap()).unwrap();
     assert_eq!(clip["steps"].as_array().unwrap().len(), 1000);
+    // Beside the episodes, the judge they were counted by, with the backflip scene's foot-down rule.
+    let judge: backflip::task::BackflipJudge = serde_json::from_str(&std::fs::read_to_string(export.join("judge.json")).unwrap()).unwrap();
+    assert_eq!(judge, backflip::task::BackflipJudge::for_scene(&backflip::scene::Scene::resolve("hopper-backflip").unwrap()));
+    assert_eq!(judge.foot_down_beyond_deg, 90.0);
 
     // Snapshots each time the steps pass a multiple of 8192; `--at-step` evaluates the last one
     // at or before it, into its own file, leaving eval.json as it was.

@@ -61,11 +61,16 @@ def rescore_clip(infos, n_bodies, teacher):
     flips, attempt, landed_at, fallen, flying = 0, F(0), None, 0, False
     best, max_rise = F(0), F(0)
     events, counted = [], False
+    # Steps down after the torso has turned half a turn and a whole turn backwards past its start
+    # (teacher_variants.py: what a crashed attempt's time down costs).
+    fallen_after_half = fallen_after_turn = 0
+    top = P[0]
     # The scene's foot_down_beyond_deg (0: off, as before it; window_scores.py --foot-down-beyond-deg):
     # the foot on the ground with the torso further than this from upright is down, as another body is.
     foot_down = F(teacher.get("foot_down_beyond_deg", 0)) * RAD
     for t, s in enumerate(infos):
         p, c = P[t], s["contacts"]
+        top = max(top, p)
         if foot_down > 0 and c & foot and abs(wrap(p)) > foot_down:
             c |= body
         touchdown = flying and c != 0
@@ -94,6 +99,8 @@ def rescore_clip(infos, n_bodies, teacher):
         # BackflipJudge::evaluate
         if down:
             fallen += 1
+            fallen_after_half += bool(top - P[0] >= PI)
+            fallen_after_turn += bool(top - P[0] >= TAU)
             if landed_at is not None:
                 landed_at, best = None, F(1)
             best, attempt = max(best, attempt), F(0)
@@ -112,7 +119,8 @@ def rescore_clip(infos, n_bodies, teacher):
     unlanded = max(turns - flips, 0)
     score = score - F(teacher["tumble_cost"]) * F(max(unlanded - teacher.get("tumble_free_turns", 0), 0))
     tdn = F(sum(events, F(0)) / F(len(events))) if events else F(0)
-    return {"score": score, "tdn": tdn, "flips": flips, "turns": turns, "n_ev": len(events)}
+    return {"score": score, "tdn": tdn, "flips": flips, "turns": turns, "n_ev": len(events), "steps": len(infos),
+            "fallen": fallen, "fallen_after_half": fallen_after_half, "fallen_after_turn": fallen_after_turn}
 
 
 def decide(l, r, thr):
