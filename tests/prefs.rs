@@ -305,12 +305,6 @@ fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
         let picked = select_pairs(snapshot, &clips, 10, 5, 0, &mut rng);
         assert_eq!(picked.len(), 5);
         assert!(picked.iter().all(|(a, b)| a != b && *a < 60 && *b < 60));
-        // A clip is asked about once: a pool of 9 gives at most 4 pairs, each clip in one.
-        for at_random in [0, 2, 10] {
-            let few = select_pairs(snapshot, &clips[..9], 10, 10, at_random, &mut rng);
-            let shown: std::collections::HashSet<usize> = few.iter().flat_map(|&(a, b)| [a, b]).collect();
-            assert!(!few.is_empty() && few.len() <= 4 && shown.len() == 2 * few.len(), "{few:?}");
-        }
     }
     // Disagreement: the chosen pairs have at least the variance of uniformly chosen ones.
     let variance = |p: (usize, usize)| disputed(&snap, &clips, p);
@@ -337,12 +331,8 @@ fn a_share_of_the_queries_is_drawn_at_random() {
     let variance = |&p: &(usize, usize)| disputed(&snap, &clips, p);
     // The modelled part is the most disputed of what is left: none of the random pairs after
     // the first four is more disputed than the least disputed pick.
-    // (Of those that show no clip a pick shows: a clip is asked about once.)
     let least = mixed[4..].iter().map(variance).fold(f32::INFINITY, f32::min);
-    let free = |&&(a, b): &&(usize, usize)| mixed.iter().all(|&(c, d)| ![c, d].contains(&a) && ![c, d].contains(&b));
-    assert!(uniform[4..].iter().filter(free).all(|p| variance(p) <= least));
-    let shown: std::collections::HashSet<usize> = mixed.iter().flat_map(|&(a, b)| [a, b]).collect();
-    assert_eq!(shown.len(), 20, "no clip twice: {mixed:?}");
+    assert!(uniform[4..].iter().filter(|p| !mixed.contains(p)).all(|p| variance(p) <= least));
     assert!(active.iter().map(variance).sum::<f32>() >= mixed.iter().map(variance).sum::<f32>());
 }
 

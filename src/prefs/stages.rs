@@ -372,7 +372,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             drop(t);
             used.extend([a, b]);
         }
-        // A clip is asked about once: drop the used ones from the pool.
+        // The clips asked about leave the pool (one may be in several of this selection's pairs).
         used.sort_unstable();
         used.dedup();
         for i in used.into_iter().rev() {

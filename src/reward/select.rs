@@ -18,14 +18,14 @@ pub enum QueryMode {
 /// Candidate pairs drawn per pair asked.
 pub const OVERSAMPLE: usize = 10;
 
-/// Picks up to `want` pairs of distinct clips (indices into `clips`, each the rows of one clip of
-/// `steps` steps), no clip in two of them: draws `OVERSAMPLE` times as many random pairs, keeps
-/// the first `at_random` of them as drawn, and of the rest those with the highest variance of
-/// the members' predicted preference; all as drawn when there is no reward model yet. A pair
-/// that would show a clip already picked is passed over, so a pool of n clips gives at most
-/// n / 2 pairs and the caller asks for the rest when more clips have come: a clip is asked about
-/// once (before 2026-12-07 the 250 initial queries were drawn from the first 27 or so clips,
-/// docs/notebook/2026-12-07-first-answers.md). `at_random` is `want` for `QueryMode::Uniform`.
+/// Picks `want` pairs of distinct clips (indices into `clips`, each the rows of one clip of
+/// `steps` steps): draws `OVERSAMPLE` times as many random pairs, keeps the first `at_random`
+/// of them as drawn, and of the rest those with the highest variance of the members' predicted
+/// preference; all as drawn when there is no reward model yet. `at_random` is `want` for
+/// `QueryMode::Uniform`. A clip may be in several of the pairs: the initial queries, wanted all
+/// at once, are drawn from the 27 to 30 clips then in the pool. Asking each clip once (77d2533)
+/// left the backflip's median as it was and lost hop forward's check, so it was dropped
+/// (docs/notebook/2026-12-07-first-answers.md).
 pub fn select_pairs(
     snapshot: Option<&RewardSnapshot>,
     clips: &[&[f32]],
@@ -48,14 +48,11 @@ pub fn select_pairs(
     pairs.sort_unstable();
     pairs.dedup();
     pairs.shuffle(rng);
-    let mut shown = vec![false; n];
-    let mut draw = pairs.into_iter();
     let Some(snapshot) = snapshot.filter(|_| at_random < want) else {
-        return disjoint(&mut draw, &mut shown, want);
+        pairs.truncate(want);
+        return pairs;
     };
-    // The random part is what uniform queries would ask; the candidates are the draw after it.
-    let mut pairs = disjoint(&mut draw, &mut shown, at_random);
-    let candidates: Vec<(usize, usize)> = draw.collect();
+    let candidates = pairs.split_off(at_random.min(pairs.len()));
     let rows: Vec<f32> = clips.iter().flat_map(|c| c.iter().copied()).collect();
     let returns = snapshot.clip_returns(&rows, steps);
     let mut scored: Vec<(f32, (usize, usize))> = candidates
@@ -67,22 +64,6 @@ pub fn select_pairs(
         })
         .collect();
     scored.sort_by(|x, y| y.0.total_cmp(&x.0));
-    let left = want - pairs.len();
-    pairs.extend(disjoint(&mut scored.into_iter().map(|(_, p)| p), &mut shown, left));
+    pairs.extend(scored.into_iter().take(want - pairs.len()).map(|(_, p)| p));
     pairs
-}
-
-/// The first `limit` of `pairs`, in order, that show no clip already `shown` (marking theirs);
-/// takes from `pairs` no further than the last one kept.
-fn disjoint(pairs: &mut impl Iterator<Item = (usize, usize)>, shown: &mut [bool], limit: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    while out.len() < limit {
-        let Some((a, b)) = pairs.next() else { break };
-        if !shown[a] && !shown[b] {
-            shown[a] = true;
-            shown[b] = true;
-            out.push((a, b));
-        }
-    }
-    out
 }
