@@ -124,11 +124,16 @@ def clip_facts(run, cid, teacher):
     }
 
 
+def run_teacher(cfg):
+    """A run's teacher settings with the foot-down rule of its scene (the judge the teacher scores
+    with): 0 in runs before 8b37466."""
+    return dict(cfg["prefs"]["teacher"], foot_down_beyond_deg=cfg["scene"].get("foot_down_beyond_deg", 0))
+
+
 def placed_answers(run):
     """A run's teacher settings, metrics rows, answers, and each answer's (window, global step)."""
     cfg = json.load(open(f"{run}/run.json"))
-    # The foot-down rule is the scene's (the judge the teacher scores with): 0 in runs before 8b37466.
-    teacher = dict(cfg["prefs"]["teacher"], foot_down_beyond_deg=cfg["scene"].get("foot_down_beyond_deg", 0))
+    teacher = run_teacher(cfg)
     n_initial = round(cfg["prefs"]["initial_share"] * cfg["prefs"]["comparisons"])
     rows = list(csv.DictReader(open(f"{run}/metrics.csv")))
     answered_at = []  # (cumulative comparisons, global_step)

@@ -145,7 +145,7 @@ def seed_rows(seed):
     run = f"{EXP}/learned-s{seed}"
     cfg = json.load(open(f"{run}/run.json"))
     # The foot-down rule is the scene's (the judge the teacher scores with): 0 in runs before 8b37466.
-    teacher = dict(cfg["prefs"]["teacher"], foot_down_beyond_deg=cfg["scene"].get("foot_down_beyond_deg", 0))
+    teacher = an.run_teacher(cfg)
     assert teacher["kind"] == "humanlike" and not teacher.get("near_landing_credit")
     thr = F(teacher["equal_threshold"])
     n_initial = round(cfg["prefs"]["initial_share"] * cfg["prefs"]["comparisons"])

@@ -41,7 +41,7 @@ VARIANTS = {
 
 def first_answers(run):
     cfg = json.load(open(f"{run}/run.json"))
-    teacher = dict(cfg["prefs"]["teacher"], foot_down_beyond_deg=cfg["scene"].get("foot_down_beyond_deg", 0))
+    teacher = an.run_teacher(cfg)
     n_initial = round(cfg["prefs"]["initial_share"] * cfg["prefs"]["comparisons"])
     comps = [c for c in map(json.loads, open(f"{run}/comparisons.jsonl")) if c["type"] == "comparison"]
     if len(comps) < n_initial:
@@ -86,8 +86,7 @@ def main():
             return out
 
         still, tumble = ordered(0, 1), ordered(1, 2)
-        for name, fn in VARIANTS.items():
-            score = lambda cl, fn=fn: fn(cl)
+        for name, score in VARIANTS.items():
             changed = sum(rs.decide(score(clips[c["left"]]), score(clips[c["right"]]), thr)
                           != rs.decide(clips[c["left"]]["score"], clips[c["right"]]["score"], thr) for c in comps)
             print(f"  {name:16s} none vs 1+ ({len(still):3d}): {tally(still, clips, score, thr)} | "
