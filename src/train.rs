@@ -61,7 +61,7 @@ fn preferences(config: &RunConfig, run: &RunDir, ppo: &Ppo, learned: &LearnedRew
     let backend = run.pref_backend(Some(pc));
     if let Backend::Postgres(target) = &backend {
         // Labelers elsewhere read the scene (and the teacher's settings) from there.
-        crate::prefs::pg::PgLink::connect(target)?.publish_run(&serde_json::to_string(config)?)?;
+        crate::prefs::pg::PgLink::waiting(target).publish_run(&serde_json::to_string(config)?)?;
     }
     let setup = DriverSetup {
         config: pc.clone(),
@@ -74,10 +74,21 @@ fn preferences(config: &RunConfig, run: &RunDir, ppo: &Ppo, learned: &LearnedRew
     Preferences::start(setup, ppo, human).map(Some)
 }
 
+/// Where the run's answers are kept in PostgreSQL, if they are (`--store`). The server is checked
+/// when training starts; the links opened after that wait while it is away (src/prefs/pg.rs).
+fn store(config: &RunConfig) -> Option<&crate::prefs::pg::PgTarget> {
+    config.prefs.as_ref().and_then(|p| p.store.as_ref())
+}
+
 /// Trains a new run or continues the one in `path`, until its step budget.
 pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Result<RunDir> {
     let (run, config, mut ppo) = match start {
         Start::New(config) => {
+            if let Some(target) = store(&config) {
+                // Checked before the folder is made: a server that cannot be reached, or a name
+                // already taken there, is a one-line error with nothing left behind.
+                crate::prefs::pg::PgLink::connect(target)?.ensure_absent()?;
+            }
             let run = RunDir::create(&path, &config)?;
             let ppo = run.load_or_new(&config)?;
             (run, config, ppo)
@@ -87,6 +98,9 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
             // A clip being written when the run stopped is gone with the stop; its file goes too.
             for torn in run.clips().remove_unfinished()? {
                 eprintln!("{}: removed, a clip cut short by the stop", torn.display());
+            }
+            if let Some(target) = store(&config) {
+                crate::prefs::pg::PgLink::connect(target)?;
             }
             let ppo = run.load_or_new(&config)?;
             if let Some(steps) = steps
@@ -252,10 +266,10 @@ impl Book {
             s.phase(TrainingPhase::Ended { finished });
         }
         // Labelers at other desktops stop once the queries left are answered.
-        if let Some(target) = config.prefs.as_ref().and_then(|p| p.store.as_ref())
+        if let Some(target) = store(config)
             && finished
         {
-            crate::prefs::pg::PgLink::connect(target)?.mark_finished(true)?;
+            crate::prefs::pg::PgLink::waiting(target).mark_finished(true)?;
         }
         if stopped() {
             eprintln!("stopped at {} env steps; continue with --resume {}", ppo.global_step, run.path.display());

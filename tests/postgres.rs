@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use backflip::prefs::pg::{PgLink, PgTarget};
@@ -16,6 +17,12 @@ use backflip::prefs::{Comparison, ComparisonStore};
 
 mod common;
 use common::Scratch;
+
+/// The restart test runs alone (the write side); the others may run together (the read side).
+/// A restart under another test's start would meet its first connection, which is a one-line
+/// error by design (a wrong URL must not look like a wait); only the links opened once a run is
+/// going wait for the server.
+static SERVER: RwLock<()> = RwLock::new(());
 
 fn server() -> Option<String> {
     let Ok(url) = std::env::var("BACKFLIP_TEST_POSTGRES") else {
@@ -104,7 +111,8 @@ fn trained_with(run: &Path, budget: usize) {
 #[test]
 fn two_labelers_answer_at_once_and_nothing_is_lost_or_counted_twice() {
     let Some(url) = server() else { return };
-    let run = Scratch::fresh("pg-two");
+    let _shared = SERVER.read().unwrap_or_else(|e| e.into_inner());
+    let run = Scratch::unique("pg-two");
     let t = trainer(&url, &run, "40");
     let (a, b) = (labeler(&url, &run, "ada", "0.05"), labeler(&url, &run, "bob", "0.05"));
     wait_ok(t, "the trainer", Duration::from_secs(300));
@@ -123,7 +131,8 @@ fn two_labelers_answer_at_once_and_nothing_is_lost_or_counted_twice() {
 #[test]
 fn a_labeler_killed_mid_answer_leaves_its_query_to_another() {
     let Some(url) = server() else { return };
-    let run = Scratch::fresh("pg-kill");
+    let _shared = SERVER.read().unwrap_or_else(|e| e.into_inner());
+    let run = Scratch::unique("pg-kill");
     let t = trainer(&url, &run, "24");
     // A slow labeler holds a query for 3 s per answer: killed while it holds one.
     let mut slow = labeler(&url, &run, "slow", "3");
@@ -149,7 +158,8 @@ fn a_server_restart_mid_run_makes_the_run_wait_and_go_on() {
         eprintln!("postgres restart test skipped: BACKFLIP_TEST_POSTGRES_RESTART is not set");
         return;
     };
-    let run = Scratch::fresh("pg-restart");
+    let _alone = SERVER.write().unwrap_or_else(|e| e.into_inner());
+    let run = Scratch::unique("pg-restart");
     let t = trainer(&url, &run, "40");
     let l = labeler(&url, &run, "ada", "0.1");
     let start = Instant::now();
@@ -165,4 +175,22 @@ fn a_server_restart_mid_run_makes_the_run_wait_and_go_on() {
     check_once(&all, 40);
     assert!(all.iter().all(|c| c.labeler.label().starts_with("ada")), "only the remote labeler answers");
     trained_with(&run, 40);
+}
+
+#[test]
+fn a_new_run_named_as_one_in_the_store_is_refused_and_leaves_no_folder() {
+    let Some(url) = server() else { return };
+    let _shared = SERVER.read().unwrap_or_else(|e| e.into_inner());
+    let first = Scratch::unique("pg-taken");
+    let target = PgTarget { url: url.clone(), run: first.file_name().unwrap().to_str().unwrap().into() };
+    PgLink::connect(&target).unwrap().publish_run("{}").unwrap();
+    // Another folder, the same name.
+    let other = Scratch::new("pg-taken-again");
+    let again = other.join(first.file_name().unwrap());
+    let out = bin().args(["train", "--labeler", "remote", "--store", &url, "--steps", "4096", "--out"]).arg(&again).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a second run took the name: {err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with("error:") && last.contains("is already there") && last.contains(&target.run), "{err}");
+    assert!(!again.exists(), "the refused run left its folder");
 }

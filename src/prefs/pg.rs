@@ -84,6 +84,25 @@ impl PgLink {
         Ok(PgLink { target: target.clone(), client: Some(client) })
     }
 
+    /// A link that connects on its first call and, like every call, waits while the server is
+    /// away: for the links a run opens once it is going (a server restart then is a wait, not
+    /// the run's end), after `connect` has checked the server when the command started.
+    pub fn waiting(target: &PgTarget) -> PgLink {
+        PgLink { target: target.clone(), client: None }
+    }
+
+    /// Refuses a new run whose name the store already holds: its answers would be taken for the
+    /// new run's own.
+    pub fn ensure_absent(&mut self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.run_config()?.is_none(),
+            "{}: a run named '{}' is already there; continue it with --resume, or give the new run another folder name (--out)",
+            redact(&self.target.url),
+            self.target.run
+        );
+        Ok(())
+    }
+
     /// Runs `f` on the connection; if the connection is lost, waits, connects again and runs
     /// it again, until it goes through or the run is stopped.
     pub fn call<T>(&mut self, mut f: impl FnMut(&mut Client, &PgTarget) -> Result<T, postgres::Error>) -> anyhow::Result<T> {
@@ -261,7 +280,7 @@ pub fn redact(url: &str) -> String {
 /// training is over with no query open: the loop of every labeler of a PostgreSQL run, local
 /// or remote. `undo` brings the pairs a person takes back. Returns the answers given.
 pub fn serve(target: &PgTarget, mut labeler: Box<dyn Labeler>, undo: Option<crossbeam_channel::Receiver<(String, String)>>) -> anyhow::Result<usize> {
-    let mut link = PgLink::connect(target)?;
+    let mut link = PgLink::waiting(target);
     let who = labeler.who();
     let mut given = 0;
     while !crate::stop::stopped() {

@@ -78,7 +78,7 @@ impl Backend {
                 Ok((store.comparisons().iter().cloned().map(StoreLine::Comparison).collect(), 0))
             }
             Backend::Postgres(target) => {
-                let (lines, corrupt) = PgLink::connect(target)?.lines_after(0)?;
+                let (lines, corrupt) = PgLink::waiting(target).lines_after(0)?;
                 for c in &corrupt {
                     eprintln!("warning: {} run {}: line {}: skipped: {}", pg::redact(&target.url), target.run, c.line, c.reason);
                 }
@@ -140,7 +140,7 @@ pub fn start(setup: StageSetup, labeler: Option<Box<dyn Labeler>>) -> anyhow::Re
             (Box::new(move |c: &Clip| a.contains(&c.id) || a.save(c).is_ok()), Box::new(move |id: &str| Ok(b.load(id)?)))
         }
         Backend::Postgres(target) => {
-            let mut poster = PgLink::connect(target)?;
+            let mut poster = PgLink::waiting(target);
             std::thread::Builder::new().name("poster".into()).spawn(move || {
                 while let Ok(q) = query_rx.recv() {
                     if poster.post_query(&q.left.id, &q.right.id).is_err() {
@@ -148,7 +148,7 @@ pub fn start(setup: StageSetup, labeler: Option<Box<dyn Labeler>>) -> anyhow::Re
                     }
                 }
             })?;
-            let watch = PgLink::connect(target)?;
+            let watch = PgLink::waiting(target);
             let (events, ids) = (event_tx.clone(), existing.iter().map(|c| c.id).collect());
             std::thread::Builder::new().name("watcher".into()).spawn(move || watcher(watch, last_seq, ids, change_tx, events, stop_rx))?;
             if let Some(labeler) = labeler {
@@ -159,7 +159,7 @@ pub fn start(setup: StageSetup, labeler: Option<Box<dyn Labeler>>) -> anyhow::Re
                     }
                 })?;
             }
-            let (mut a, mut b) = (PgLink::connect(target)?, PgLink::connect(target)?);
+            let (mut a, mut b) = (PgLink::waiting(target), PgLink::waiting(target));
             (Box::new(move |c: &Clip| a.save_clip(c).is_ok()), Box::new(move |id: &str| b.load_clip(id)))
         }
     };

@@ -31,6 +31,17 @@ impl Scratch {
     }
 }
 
+impl Scratch {
+    /// Like `fresh`, but the path takes the scratch folder's own unique name: for a run named in
+    /// a PostgreSQL store, which outlives the tests, so that no two test runs share a name.
+    pub fn unique(name: &str) -> Scratch {
+        let mut scratch = Scratch::new(name);
+        let own = scratch.path.file_name().expect("a named folder").to_owned();
+        scratch.path = scratch.path.join(own);
+        scratch
+    }
+}
+
 impl Drop for Scratch {
     fn drop(&mut self) {
         if std::thread::panicking()
