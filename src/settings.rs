@@ -23,6 +23,10 @@ pub fn is_zero_f32(x: &f32) -> bool {
     *x == 0.0
 }
 
+pub fn is_zero_usize(x: &usize) -> bool {
+    *x == 0
+}
+
 /// Checks of one numeric setting; each error names the setting and its value.
 pub mod check {
     /// Finite and above zero.

@@ -302,17 +302,51 @@ fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
     let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
     for snapshot in [None, Some(&snap)] {
-        let picked = select_pairs(snapshot, &clips, 10, 5, 0, &mut rng);
+        let picked = select_pairs(snapshot, &clips, 10, 5, 0, 0, &mut rng);
         assert_eq!(picked.len(), 5);
         assert!(picked.iter().all(|(a, b)| a != b && *a < 60 && *b < 60));
     }
     // Disagreement: the chosen pairs have at least the variance of uniformly chosen ones.
     let variance = |p: (usize, usize)| disputed(&snap, &clips, p);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
-    let active: f32 = select_pairs(Some(&snap), &clips, 10, 10, 0, &mut rng).into_iter().map(variance).sum();
+    let active: f32 = select_pairs(Some(&snap), &clips, 10, 10, 0, 0, &mut rng).into_iter().map(variance).sum();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
-    let uniform: f32 = select_pairs(Some(&snap), &clips, 10, 10, 10, &mut rng).into_iter().map(variance).sum();
+    let uniform: f32 = select_pairs(Some(&snap), &clips, 10, 10, 10, 0, &mut rng).into_iter().map(variance).sum();
     assert!(active >= uniform, "disagreement {active} < uniform {uniform}");
+}
+
+/// `prefs.initial_pairs_per_clip`: before a reward model, no clip in more pairs than allowed and
+/// no pair twice, either way round; fewer pairs than wanted where the pool runs short; with a
+/// model, as without the setting.
+#[test]
+fn before_a_reward_model_a_clip_is_in_at_most_so_many_pairs() {
+    use backflip::reward::select_pairs;
+    let (pairs, snap) = selection_model();
+    let all: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
+    let few = &all[..10];
+    let pick = |clips: &[&[f32]], want: usize, per_clip: usize, snapshot| select_pairs(snapshot, clips, 10, want, 0, per_clip, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
+    for per_clip in [1, 3] {
+        let picked = pick(few, 250, per_clip, None);
+        let mut shown = [0usize; 10];
+        for &(a, b) in &picked {
+            shown[a] += 1;
+            shown[b] += 1;
+        }
+        assert!(shown.iter().all(|&k| k <= per_clip), "{per_clip}: {shown:?}");
+        let unordered: std::collections::HashSet<_> = picked.iter().map(|&(a, b)| (a.min(b), a.max(b))).collect();
+        assert_eq!(unordered.len(), picked.len(), "a pair twice: {picked:?}");
+        // The draw of 2,500 pairs among 10 clips holds every pair, so the pool is used up: no
+        // pair not asked could still be.
+        for a in 0..10 {
+            for b in a + 1..10 {
+                assert!(unordered.contains(&(a, b)) || shown[a] == per_clip || shown[b] == per_clip, "{per_clip}: ({a}, {b}) left out: {picked:?}");
+            }
+        }
+        assert!(picked.len() >= 10 * per_clip / 2 - per_clip, "{per_clip}: {} pairs", picked.len());
+    }
+    // Without the setting the 250 wanted come from the 10 clips (some pairs both ways round).
+    assert_eq!(pick(few, 250, 0, None).len(), 90);
+    assert_eq!(pick(&all, 10, 1, Some(&snap)), pick(&all, 10, 0, Some(&snap)), "with a model the setting does nothing");
 }
 
 /// `prefs.uniform_share`: the first `at_random` pairs are the random draw itself (what uniform
@@ -322,7 +356,7 @@ fn a_share_of_the_queries_is_drawn_at_random() {
     use backflip::reward::select_pairs;
     let (pairs, snap) = selection_model();
     let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
-    let pick = |at_random: usize| select_pairs(Some(&snap), &clips, 10, 10, at_random, &mut rand_chacha::ChaCha8Rng::seed_from_u64(9));
+    let pick = |at_random: usize| select_pairs(Some(&snap), &clips, 10, 10, at_random, 0, &mut rand_chacha::ChaCha8Rng::seed_from_u64(9));
     let (uniform, active, mixed) = (pick(10), pick(0), pick(4));
     assert_eq!(mixed.len(), 10);
     assert_eq!(mixed[..4], uniform[..4], "the random part is the draw");

@@ -55,6 +55,12 @@ pub struct PrefConfig {
     /// ...and the clips it is asked about.
     #[serde(default)]
     pub initial_clips: InitialClips,
+    /// ...and in how many of those queries a clip may be (no pair asked twice either way
+    /// round); the rest wait for the clips the policy plays next. 0: any number, the queries
+    /// drawn from the clips the pool holds when they are wanted (the first 27 to 30 of the
+    /// backflip's; docs/notebook/2026-12-07-first-answers.md).
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero_usize")]
+    pub initial_pairs_per_clip: usize,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward
     /// (src/reward/novelty.rs), so that the first clips show varied motion. Part of the run's
     /// step budget; the schedule of comparisons starts after it. 0: none.
@@ -126,6 +132,7 @@ impl Default for PrefConfig {
             initial_share: 0.25,
             query_decay_steps: 2e6,
             initial_clips: InitialClips::Policy,
+            initial_pairs_per_clip: 0,
             explore_steps: 0,
             pretrain_epochs: 100,
             epochs_per_round: 10,

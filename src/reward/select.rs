@@ -25,13 +25,17 @@ pub const OVERSAMPLE: usize = 10;
 /// `QueryMode::Uniform`. A clip may be in several of the pairs: the initial queries, wanted all
 /// at once, are drawn from the 27 to 30 clips then in the pool. Asking each clip once (77d2533)
 /// left the backflip's median as it was and lost hop forward's check, so it was dropped
-/// (docs/notebook/2026-12-07-first-answers.md).
+/// (docs/notebook/2026-12-07-first-answers.md). With no reward model and `per_clip` above 0,
+/// no clip is in more than `per_clip` pairs and no two pairs show the same two clips, so fewer
+/// than `want` may come back and the caller asks for the rest when more clips have come
+/// (`prefs.initial_pairs_per_clip`).
 pub fn select_pairs(
     snapshot: Option<&RewardSnapshot>,
     clips: &[&[f32]],
     steps: usize,
     want: usize,
     at_random: usize,
+    per_clip: usize,
     rng: &mut ChaCha8Rng,
 ) -> Vec<(usize, usize)> {
     let n = clips.len();
@@ -48,6 +52,9 @@ pub fn select_pairs(
     pairs.sort_unstable();
     pairs.dedup();
     pairs.shuffle(rng);
+    if snapshot.is_none() && per_clip > 0 {
+        return spread(pairs, n, per_clip, want);
+    }
     let Some(snapshot) = snapshot.filter(|_| at_random < want) else {
         pairs.truncate(want);
         return pairs;
@@ -66,4 +73,22 @@ pub fn select_pairs(
     scored.sort_by(|x, y| y.0.total_cmp(&x.0));
     pairs.extend(scored.into_iter().take(want - pairs.len()).map(|(_, p)| p));
     pairs
+}
+
+/// The first `want` of `pairs`, in order, passing over a pair whose two clips are already shown
+/// together (either way round) or that shows a clip already in `per_clip` pairs.
+fn spread(pairs: Vec<(usize, usize)>, n: usize, per_clip: usize, want: usize) -> Vec<(usize, usize)> {
+    let mut shown = vec![0usize; n];
+    let mut kept = Vec::new();
+    for (a, b) in pairs {
+        if kept.len() == want {
+            break;
+        }
+        if shown[a] < per_clip && shown[b] < per_clip && !kept.contains(&(b, a)) {
+            shown[a] += 1;
+            shown[b] += 1;
+            kept.push((a, b));
+        }
+    }
+    kept
 }
