@@ -58,7 +58,8 @@ pub struct PrefConfig {
     /// ...and in how many of those queries a clip may be (no pair asked twice either way
     /// round); the rest wait for the clips the policy plays next. 0: any number, the queries
     /// drawn from the clips the pool holds when they are wanted (the first 27 to 30 of the
-    /// backflip's; docs/notebook/2026-12-07-first-answers.md).
+    /// backflip's). At 3 the backflip's median stayed 0.00 and hop forward's check fell to 55%
+    /// (E36, docs/notebook/2026-12-07-initial-pairs-per-clip.md).
     #[serde(default, skip_serializing_if = "crate::settings::is_zero_usize")]
     pub initial_pairs_per_clip: usize,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward
