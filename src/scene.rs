@@ -187,7 +187,7 @@ pub struct Scene {
     /// there and pivots back up on the foot has not landed. 0 (where a scene does not say, as
     /// in every scene made before it): only the other bodies are down
     /// (docs/notebook/2026-12-06-foot-down.md).
-    #[serde(default, skip_serializing_if = "crate::settings::is_zero_f32")]
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub foot_down_beyond_deg: f32,
 }
 

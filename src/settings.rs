@@ -19,12 +19,8 @@ use crate::task::HandwrittenBackflipReward;
 
 /// serde's `skip_serializing_if` for a setting whose 0 means "off": left out of run.json, so a
 /// run made before the setting existed keeps its run.json.
-pub fn is_zero_f32(x: &f32) -> bool {
-    *x == 0.0
-}
-
-pub fn is_zero_usize(x: &usize) -> bool {
-    *x == 0
+pub fn is_zero<T: Default + PartialEq>(x: &T) -> bool {
+    *x == T::default()
 }
 
 /// Checks of one numeric setting; each error names the setting and its value.

@@ -45,7 +45,7 @@ pub struct PpoConfig {
     /// noise that finds the turn early is kept, and taken away only when a landing wants
     /// precision (docs/notebook/2026-12-06-entropy.md). 0 where a run.json lacks it, and then
     /// not written, so runs made before it keep their run.json.
-    #[serde(default, skip_serializing_if = "crate::settings::is_zero_f32")]
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub ent_anneal_from: f32,
     /// Weight of the value loss.
     pub vf_coef: f32,

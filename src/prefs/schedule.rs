@@ -33,14 +33,14 @@ pub struct PrefConfig {
     /// model that is drawn at random instead (kept over the queries this process asks, not per
     /// round; a resumed run counts afresh). 0: none; at 0.5 every seed was slower to flip
     /// (E18, docs/notebook/2026-12-06-queries.md).
-    #[serde(default, skip_serializing_if = "crate::settings::is_zero_f32")]
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub uniform_share: f32,
     pub reward: RewardConfig,
     /// Share of each candidate clip's steps that the next clip of its episode shows again
     /// (in [0, 1); 0: clips side by side). At 0.5 a new clip starts every half clip, so that
     /// whatever lasts up to half a clip and a step is whole in some clip. 0: at 0.5 the main
     /// job did worse (E19, docs/notebook/2026-12-06-overlap-gamma.md).
-    #[serde(default, skip_serializing_if = "crate::settings::is_zero_f32")]
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub clip_overlap: f32,
     /// Share of the budget asked before RL starts...
     pub initial_share: f32,
@@ -60,7 +60,7 @@ pub struct PrefConfig {
     /// drawn from the clips the pool holds when they are wanted (the first 27 to 30 of the
     /// backflip's). At 3 the backflip's median stayed 0.00 and hop forward's check fell to 55%
     /// (E36, docs/notebook/2026-12-07-initial-pairs-per-clip.md).
-    #[serde(default, skip_serializing_if = "crate::settings::is_zero_usize")]
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub initial_pairs_per_clip: usize,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward
     /// (src/reward/novelty.rs), so that the first clips show varied motion. Part of the run's
@@ -277,7 +277,7 @@ pub struct TeacherConfig {
     /// teaching a flip sees it), while each further turn of a tumble costs `tumble_cost`.
     /// Spared in every clip, also after a landed flip: sparing them only before a first flip
     /// (b1197d7 to aa46d03) did worse (docs/notebook/2026-12-05-tumbling.md, E10).
-    #[serde(default, skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub tumble_free_turns: usize,
     /// Added to a clip's score, times how near to a landing its best uncounted attempt of at
     /// least half a turn came down (`FlipReport::near_landing`, 0 to 1): a person sees a turn
@@ -285,7 +285,7 @@ pub struct TeacherConfig {
     /// though the judge credits both as the same crashed turn. At most 0.2 keeps every such
     /// attempt below a landing cut off by the clip's end (0.8). Off by default: at 0.2 the one
     /// seed measured tumbled (docs/notebook/2026-12-05-tumbling.md, E11).
-    #[serde(default, skip_serializing_if = "crate::settings::is_zero_f32")]
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub near_landing_credit: f32,
     /// Added to a clip's score, times how near upright its turns came down on average
     /// (`FlipReport::touchdown_nearness`: every touchdown after at least half a turn, a clean
@@ -295,12 +295,8 @@ pub struct TeacherConfig {
     /// that tumbling buys no lucky touchdown (the near-landing credit's loophole in E11). Off
     /// by default: at 0.3 every seed unlearned its flips late (E16,
     /// docs/notebook/2026-12-05-landing-credit.md).
-    #[serde(default, skip_serializing_if = "crate::settings::is_zero_f32")]
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub landing_credit: f32,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 impl Default for TeacherConfig {

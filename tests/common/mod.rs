@@ -29,9 +29,7 @@ impl Scratch {
         scratch.path = scratch.path.join(name);
         scratch
     }
-}
 
-impl Scratch {
     /// Like `fresh`, but the path takes the scratch folder's own unique name: for a run named in
     /// a PostgreSQL store, which outlives the tests, so that no two test runs share a name.
     pub fn unique(name: &str) -> Scratch {
