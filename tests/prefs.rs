@@ -297,21 +297,21 @@ fn disputed(snap: &backflip::reward::RewardSnapshot, clips: &[&[f32]], (a, b): (
 
 #[test]
 fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
-    use backflip::reward::select_pairs;
+    use backflip::reward::{SelectRule, select_pairs};
     let (pairs, snap) = selection_model();
     let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
     for snapshot in [None, Some(&snap)] {
-        let picked = select_pairs(snapshot, &clips, 10, 5, 0, 0, &mut rng);
+        let picked = select_pairs(snapshot, &clips, 10, 5, 0, SelectRule::default(), &mut rng);
         assert_eq!(picked.len(), 5);
         assert!(picked.iter().all(|(a, b)| a != b && *a < 60 && *b < 60));
     }
     // Disagreement: the chosen pairs have at least the variance of uniformly chosen ones.
     let variance = |p: (usize, usize)| disputed(&snap, &clips, p);
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
-    let active: f32 = select_pairs(Some(&snap), &clips, 10, 10, 0, 0, &mut rng).into_iter().map(variance).sum();
+    let active: f32 = select_pairs(Some(&snap), &clips, 10, 10, 0, SelectRule::default(), &mut rng).into_iter().map(variance).sum();
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
-    let uniform: f32 = select_pairs(Some(&snap), &clips, 10, 10, 10, 0, &mut rng).into_iter().map(variance).sum();
+    let uniform: f32 = select_pairs(Some(&snap), &clips, 10, 10, 10, SelectRule::default(), &mut rng).into_iter().map(variance).sum();
     assert!(active >= uniform, "disagreement {active} < uniform {uniform}");
 }
 
@@ -320,11 +320,11 @@ fn query_selection_picks_distinct_clips_and_prefers_disagreement() {
 /// model, as without the setting.
 #[test]
 fn before_a_reward_model_a_clip_is_in_at_most_so_many_pairs() {
-    use backflip::reward::select_pairs;
+    use backflip::reward::{SelectRule, select_pairs};
     let (pairs, snap) = selection_model();
     let all: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
     let few = &all[..10];
-    let pick = |clips: &[&[f32]], want: usize, per_clip: usize, snapshot| select_pairs(snapshot, clips, 10, want, 0, per_clip, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
+    let pick = |clips: &[&[f32]], want: usize, per_clip: usize, snapshot| select_pairs(snapshot, clips, 10, want, 0, SelectRule { initial_pairs_per_clip: per_clip, ..SelectRule::default() }, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
     for per_clip in [1, 3] {
         let picked = pick(few, 250, per_clip, None);
         let mut shown = [0usize; 10];
@@ -353,10 +353,10 @@ fn before_a_reward_model_a_clip_is_in_at_most_so_many_pairs() {
 /// queries would ask), the rest are picked by disagreement from the candidates after them.
 #[test]
 fn a_share_of_the_queries_is_drawn_at_random() {
-    use backflip::reward::select_pairs;
+    use backflip::reward::{SelectRule, select_pairs};
     let (pairs, snap) = selection_model();
     let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
-    let pick = |at_random: usize| select_pairs(Some(&snap), &clips, 10, 10, at_random, 0, &mut rand_chacha::ChaCha8Rng::seed_from_u64(9));
+    let pick = |at_random: usize| select_pairs(Some(&snap), &clips, 10, 10, at_random, SelectRule::default(), &mut rand_chacha::ChaCha8Rng::seed_from_u64(9));
     let (uniform, active, mixed) = (pick(10), pick(0), pick(4));
     assert_eq!(mixed.len(), 10);
     assert_eq!(mixed[..4], uniform[..4], "the random part is the draw");
@@ -368,6 +368,51 @@ fn a_share_of_the_queries_is_drawn_at_random() {
     let least = mixed[4..].iter().map(variance).fold(f32::INFINITY, f32::min);
     assert!(uniform[4..].iter().filter(|p| !mixed.contains(p)).all(|p| variance(p) <= least));
     assert!(active.iter().map(variance).sum::<f32>() >= mixed.iter().map(variance).sum::<f32>());
+}
+
+/// `prefs.candidate_pairs` 0: with a reward model the modelled pairs are the most disputed of
+/// every pair of the pool, greedily, no clip in two of them; the random share is the default
+/// rule's draw; before a model nothing changes.
+#[test]
+fn every_pair_of_the_pool_can_be_a_candidate() {
+    use backflip::reward::{SelectRule, select_pairs};
+    let (pairs, snap) = selection_model();
+    let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
+    let every = SelectRule { candidate_pairs: 0, ..SelectRule::default() };
+    let pick = |rule, at_random, snapshot| select_pairs(snapshot, &clips, 10, 10, at_random, rule, &mut rand_chacha::ChaCha8Rng::seed_from_u64(4));
+    let picked = pick(every, 0, Some(&snap));
+    assert_eq!(picked.len(), 10);
+    let shown: std::collections::HashSet<usize> = picked.iter().flat_map(|&(a, b)| [a, b]).collect();
+    assert_eq!(shown.len(), 20, "a clip in two pairs: {picked:?}");
+    // The first pick is the most disputed pair of all, and each later one the most disputed of
+    // the pairs whose clips are not yet picked.
+    let variance = |a: usize, b: usize| disputed(&snap, &clips, (a, b));
+    let mut used = std::collections::HashSet::new();
+    for &(a, b) in &picked {
+        let best = (0..60).flat_map(|x| (x + 1..60).map(move |y| (x, y))).filter(|(x, y)| !used.contains(x) && !used.contains(y)).map(|(x, y)| variance(x, y)).fold(f32::MIN, f32::max);
+        assert!(variance(a, b) >= best * (1.0 - 1e-5), "({a}, {b}): {} below {best}", variance(a, b));
+        used.extend([a, b]);
+    }
+    let sum = |p: &[(usize, usize)]| p.iter().map(|&(a, b)| variance(a, b)).sum::<f32>();
+    assert!(sum(&picked) >= sum(&pick(SelectRule::default(), 0, Some(&snap))));
+    // Either way round, at random.
+    assert!(picked.iter().any(|(a, b)| a < b) && picked.iter().any(|(a, b)| a > b), "{picked:?}");
+    assert_eq!(pick(every, 4, Some(&snap))[..4], pick(SelectRule::default(), 10, Some(&snap))[..4], "the random part is the default draw");
+    assert_eq!(pick(every, 0, None), pick(SelectRule::default(), 0, None), "before a model the setting does nothing");
+}
+
+#[test]
+fn the_candidate_pairs_are_checked() {
+    let with = |candidate_pairs: usize| PrefConfig { candidate_pairs, ..PrefConfig::default() }.validate();
+    assert!(with(0).is_ok() && with(10).is_ok() && with(1000).is_ok());
+    let err = with(1001).unwrap_err().to_string();
+    assert!(err.contains("prefs.candidate_pairs") && err.lines().count() == 1, "{err}");
+    // Left at its default it is not written, and a run.json without it reads back as the default.
+    let json = serde_json::to_string(&PrefConfig::default()).unwrap();
+    assert!(!json.contains("candidate_pairs"), "{json}");
+    assert_eq!(serde_json::from_str::<PrefConfig>(&json).unwrap().candidate_pairs, 10);
+    let every = PrefConfig { candidate_pairs: 0, ..PrefConfig::default() };
+    assert_eq!(serde_json::from_str::<PrefConfig>(&serde_json::to_string(&every).unwrap()).unwrap(), every);
 }
 
 #[test]

@@ -62,6 +62,13 @@ pub struct PrefConfig {
     /// (E36, docs/notebook/2026-12-07-initial-pairs-per-clip.md).
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub initial_pairs_per_clip: usize,
+    /// Once there is a reward model, the random candidate pairs drawn per pair asked, of which
+    /// the most disputed are asked (10 by default); 0: every pair of the selector's pool (its
+    /// 200 latest clips) is a candidate, and no clip is in two pairs of one selection. Written
+    /// to run.json only when not the default, so runs made before it read back as they ran
+    /// (docs/notebook/2026-12-07-cross-scores.md).
+    #[serde(default = "default_candidate_pairs", skip_serializing_if = "is_default_candidate_pairs")]
+    pub candidate_pairs: usize,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward
     /// (src/reward/novelty.rs), so that the first clips show varied motion. Part of the run's
     /// step budget; the schedule of comparisons starts after it. 0: none.
@@ -109,6 +116,14 @@ fn is_default_query_decay(steps: &f64) -> bool {
     *steps == default_query_decay()
 }
 
+fn default_candidate_pairs() -> usize {
+    crate::reward::select::OVERSAMPLE
+}
+
+fn is_default_candidate_pairs(n: &usize) -> bool {
+    *n == default_candidate_pairs()
+}
+
 fn default_pace_margin() -> u64 {
     PrefConfig::default().pace_margin
 }
@@ -134,6 +149,7 @@ impl Default for PrefConfig {
             query_decay_steps: 2e6,
             initial_clips: InitialClips::Policy,
             initial_pairs_per_clip: 0,
+            candidate_pairs: default_candidate_pairs(),
             explore_steps: 0,
             pretrain_epochs: 100,
             epochs_per_round: 10,
@@ -193,6 +209,7 @@ impl PrefConfig {
         within("prefs.initial_share", self.initial_share as f64, 0.0, 1.0, false)?;
         within("prefs.uniform_share", self.uniform_share as f64, 0.0, 1.0, false)?;
         within("prefs.clip_overlap", self.clip_overlap as f64, 0.0, 1.0, true)?;
+        within("prefs.candidate_pairs", self.candidate_pairs as f64, 0.0, 1000.0, false)?;
         within("prefs.query_decay_steps", self.query_decay_steps, 1.0, 1e12, false)?;
         anyhow::ensure!(
             self.uniform_share == 0.0 || self.queries == QueryMode::Disagreement,

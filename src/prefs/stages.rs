@@ -19,7 +19,7 @@ use super::schedule::PrefConfig;
 use super::store::{Comparison, ComparisonStore, StoreLine};
 use super::trainer::{Round, StoreChange, TrainerEvent, trainer};
 use crate::clip::{Clip, ClipDir};
-use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, select_pairs};
+use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, SelectRule, select_pairs};
 use crate::task::Task;
 
 /// A question for the labeler.
@@ -169,8 +169,8 @@ pub fn start(setup: StageSetup, labeler: Option<Box<dyn Labeler>>) -> anyhow::Re
         QueryMode::Disagreement => setup.config.uniform_share as f64,
     };
     let task = Task::for_scene(&setup.scene);
-    let initial_pairs_per_clip = setup.config.initial_pairs_per_clip;
-    let selecting = SelectorSetup { save, steps, random_share, initial_pairs_per_clip, seed, input, bodies, task, tally: tally.clone() };
+    let rule = SelectRule { initial_pairs_per_clip: setup.config.initial_pairs_per_clip, candidate_pairs: setup.config.candidate_pairs };
+    let selecting = SelectorSetup { save, steps, random_share, rule, seed, input, bodies, task, tally: tally.clone() };
     std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, selecting))?;
     let ensemble = RewardEnsemble::new(setup.config.reward.clone(), input.dim(&setup.scene), &setup.device, seed);
     let (to_trainer, rounds) = unbounded::<Round>();
@@ -303,8 +303,8 @@ struct SelectorSetup {
     steps: usize,
     /// Share of the queries asked with a reward model drawn at random (1 for uniform queries).
     random_share: f64,
-    /// The most queries a clip is in before there is a reward model (0: any number).
-    initial_pairs_per_clip: usize,
+    /// How pairs are drawn before and after there is a reward model.
+    rule: SelectRule,
     seed: u64,
     input: RewardInput,
     bodies: usize,
@@ -315,7 +315,7 @@ struct SelectorSetup {
 /// Keeps a pool of recent candidate clips and turns wanted counts into queries.
 fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSetup) {
     const POOL: usize = 200;
-    let SelectorSetup { mut save, steps, random_share, initial_pairs_per_clip, seed, input, bodies, task, tally } = setup;
+    let SelectorSetup { mut save, steps, random_share, rule, seed, input, bodies, task, tally } = setup;
     let mut pool: Vec<Candidate> = Vec::new();
     let mut snapshot: Option<RewardSnapshot> = None;
     let mut want = 0usize;
@@ -348,7 +348,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
         // The random share is kept over this process's modelled queries, not per selection (one or
         // two queries at a time would round it away).
         let at_random = ((((modelled + want) as f64) * random_share).floor() as usize).saturating_sub(modelled_at_random).min(want);
-        let picked = select_pairs(snapshot.as_ref(), &rows, steps, want, at_random, initial_pairs_per_clip, &mut rng);
+        let picked = select_pairs(snapshot.as_ref(), &rows, steps, want, at_random, rule, &mut rng);
         if snapshot.is_some() {
             modelled += picked.len();
             modelled_at_random += at_random.min(picked.len());

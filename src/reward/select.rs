@@ -15,34 +15,56 @@ pub enum QueryMode {
     Uniform,
 }
 
-/// Candidate pairs drawn per pair asked.
+/// Candidate pairs drawn per pair asked, by default (`prefs.candidate_pairs`).
 pub const OVERSAMPLE: usize = 10;
 
+/// How the selector draws its pairs, beside how many it wants (run.json's prefs settings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SelectRule {
+    /// Before there is a reward model, the most pairs a clip is in (0: any number;
+    /// `prefs.initial_pairs_per_clip`).
+    pub initial_pairs_per_clip: usize,
+    /// With a reward model, the random candidate pairs drawn per pair asked; 0: every pair of
+    /// the pool is a candidate (`prefs.candidate_pairs`).
+    pub candidate_pairs: usize,
+}
+
+impl Default for SelectRule {
+    fn default() -> Self {
+        SelectRule { initial_pairs_per_clip: 0, candidate_pairs: OVERSAMPLE }
+    }
+}
+
 /// Picks `want` pairs of distinct clips (indices into `clips`, each the rows of one clip of
-/// `steps` steps): draws `OVERSAMPLE` times as many random pairs, keeps the first `at_random`
-/// of them as drawn, and of the rest those with the highest variance of the members' predicted
-/// preference; all as drawn when there is no reward model yet. `at_random` is `want` for
-/// `QueryMode::Uniform`. A clip may be in several of the pairs: the initial queries, wanted all
-/// at once, are drawn from the 27 to 30 clips then in the pool. Asking each clip once (77d2533)
-/// left the backflip's median as it was and lost hop forward's check, so it was dropped
-/// (docs/notebook/2026-12-07-first-answers.md). With no reward model and `per_clip` above 0,
-/// no clip is in more than `per_clip` pairs and no two pairs show the same two clips, so fewer
-/// than `want` may come back and the caller asks for the rest when more clips have come
-/// (`prefs.initial_pairs_per_clip`).
+/// `steps` steps): draws `rule.candidate_pairs` times as many random pairs, keeps the first
+/// `at_random` of them as drawn, and of the rest those with the highest variance of the
+/// members' predicted preference; all as drawn when there is no reward model yet. `at_random`
+/// is `want` for `QueryMode::Uniform`. A clip may be in several of the pairs: the initial
+/// queries, wanted all at once, are drawn from the 27 to 30 clips then in the pool. Asking each
+/// clip once (77d2533) left the backflip's median as it was and lost hop forward's check, so it
+/// was dropped (docs/notebook/2026-12-07-first-answers.md). With no reward model and
+/// `rule.initial_pairs_per_clip` above 0, no clip is in more than that many pairs and no two
+/// pairs show the same two clips, so fewer than `want` may come back and the caller asks for
+/// the rest when more clips have come. With `rule.candidate_pairs` 0 and a reward model, the
+/// modelled pairs are the most disputed of every pair of the pool, no clip in two of them
+/// (`most_disputed`): a rare clip the members disagree on is asked about wherever it is in the
+/// pool, not only when a random draw of pairs holds it (docs/notebook/2026-12-07-cross-scores.md).
 pub fn select_pairs(
     snapshot: Option<&RewardSnapshot>,
     clips: &[&[f32]],
     steps: usize,
     want: usize,
     at_random: usize,
-    per_clip: usize,
+    rule: SelectRule,
     rng: &mut ChaCha8Rng,
 ) -> Vec<(usize, usize)> {
     let n = clips.len();
     if n < 2 || want == 0 {
         return Vec::new();
     }
-    let mut pairs: Vec<(usize, usize)> = (0..want * OVERSAMPLE)
+    // Every pair of the pool as candidates still draws the random share from the default draw.
+    let draw = if rule.candidate_pairs == 0 { OVERSAMPLE } else { rule.candidate_pairs };
+    let mut pairs: Vec<(usize, usize)> = (0..want * draw)
         .map(|_| {
             let a = rng.random_range(0..n);
             let b = (a + rng.random_range(1..n)) % n;
@@ -52,27 +74,51 @@ pub fn select_pairs(
     pairs.sort_unstable();
     pairs.dedup();
     pairs.shuffle(rng);
-    if snapshot.is_none() && per_clip > 0 {
-        return spread(pairs, n, per_clip, want);
+    if snapshot.is_none() && rule.initial_pairs_per_clip > 0 {
+        return spread(pairs, n, rule.initial_pairs_per_clip, want);
     }
     let Some(snapshot) = snapshot.filter(|_| at_random < want) else {
         pairs.truncate(want);
         return pairs;
     };
-    let candidates = pairs.split_off(at_random.min(pairs.len()));
+    let drawn = pairs.split_off(at_random.min(pairs.len()));
     let rows: Vec<f32> = clips.iter().flat_map(|c| c.iter().copied()).collect();
     let returns = snapshot.clip_returns(&rows, steps);
-    let mut scored: Vec<(f32, (usize, usize))> = candidates
-        .into_iter()
-        .map(|(a, b)| {
-            let p: Vec<f32> = returns.iter().map(|r| 1.0 / (1.0 + (r[b] - r[a]).exp())).collect();
-            let mean = p.iter().sum::<f32>() / p.len() as f32;
-            (p.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / p.len() as f32, (a, b))
-        })
-        .collect();
+    let disputed = |(a, b): (usize, usize)| {
+        let p: Vec<f32> = returns.iter().map(|r| 1.0 / (1.0 + (r[b] - r[a]).exp())).collect();
+        let mean = p.iter().sum::<f32>() / p.len() as f32;
+        p.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / p.len() as f32
+    };
+    let wanted = want - pairs.len();
+    if rule.candidate_pairs == 0 {
+        pairs.extend(most_disputed(n, wanted, disputed, rng));
+        return pairs;
+    }
+    let mut scored: Vec<(f32, (usize, usize))> = drawn.into_iter().map(|p| (disputed(p), p)).collect();
     scored.sort_by(|x, y| y.0.total_cmp(&x.0));
-    pairs.extend(scored.into_iter().take(want - pairs.len()).map(|(_, p)| p));
+    pairs.extend(scored.into_iter().take(wanted).map(|(_, p)| p));
     pairs
+}
+
+/// The `want` most disputed pairs of `n` clips, greedily, no clip in two of them (the most
+/// disputed pairs of a pool tend to share the one clip the members disagree on most); each
+/// pair shown either way round at random.
+fn most_disputed(n: usize, want: usize, disputed: impl Fn((usize, usize)) -> f32, rng: &mut ChaCha8Rng) -> Vec<(usize, usize)> {
+    let mut scored: Vec<(f32, (usize, usize))> = (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).map(|p| (disputed(p), p)).collect();
+    scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+    let mut used = vec![false; n];
+    let mut kept = Vec::new();
+    for (_, (a, b)) in scored {
+        if kept.len() == want {
+            break;
+        }
+        if !used[a] && !used[b] {
+            used[a] = true;
+            used[b] = true;
+            kept.push(if rng.random_bool(0.5) { (b, a) } else { (a, b) });
+        }
+    }
+    kept
 }
 
 /// The first `want` of `pairs`, in order, passing over a pair whose two clips are already shown
