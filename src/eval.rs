@@ -42,15 +42,18 @@ pub fn evaluate(ppo: &Ppo, scene: Arc<Scene>, episodes: usize, seed: u64, keep_c
 }
 
 /// The learned reward's value at each step of each clip, under `key`: `{"version": V, KEY:
-/// {"eval-000": [r, ...], ...}}`, the reward being what PPO was paid (the ensemble's normalised
-/// mean, before PPO's own scaling). Exported episodes get it beside them as learned-reward.json
-/// (key "episodes"); `backflip clip rewards` prints it for a run's saved clips (key "clips").
+/// {"eval-000": [r, ...], ...}, "members": {"eval-000": [[r, ...], ...], ...}}`, the reward being
+/// what PPO was paid (the ensemble's normalised mean, before PPO's own scaling) and "members"
+/// each member's normalised reward, whose mean it is (where they part, the queries look).
+/// Exported episodes get it beside them as learned-reward.json (key "episodes"); `backflip clip
+/// rewards` prints it for a run's saved clips (key "clips").
 pub fn learned_rewards_json(reward: &crate::reward::RewardSnapshot, scene: &Scene, clips: &[Clip], key: &str) -> anyhow::Result<String> {
-    let mut episodes = serde_json::Map::new();
+    let (mut mean, mut members) = (serde_json::Map::new(), serde_json::Map::new());
     for c in clips {
-        episodes.insert(c.id.clone(), serde_json::to_value(reward.clip_rewards(c, scene.bodies.len())?)?);
+        mean.insert(c.id.clone(), serde_json::to_value(reward.clip_rewards(c, scene.bodies.len())?)?);
+        members.insert(c.id.clone(), serde_json::to_value(reward.clip_member_rewards(c, scene.bodies.len())?)?);
     }
-    Ok(serde_json::to_string(&serde_json::json!({ "version": reward.version, key: episodes }))?)
+    Ok(serde_json::to_string(&serde_json::json!({ "version": reward.version, key: mean, "members": members }))?)
 }
 
 impl EvalReport {

@@ -65,6 +65,14 @@ fn oracle_run_survives_kill_9_and_resumes_with_every_answer_and_clip() {
         let rewards: Vec<f64> = rewards.as_array().unwrap().iter().map(|r| r.as_f64().unwrap()).collect();
         assert_eq!(rewards.len(), clip.steps.len(), "one reward a step of {id}");
         assert!(rewards.iter().any(|&r| r != rewards[0]), "the reward varies along {id}");
+        // Each member's reward, whose mean is what PPO was paid.
+        let members: Vec<Vec<f64>> = serde_json::from_value(learned["members"][id].clone()).unwrap();
+        assert_eq!(members.len(), 3, "the ensemble's members");
+        for (t, r) in rewards.iter().enumerate() {
+            let mean = members.iter().map(|m| m[t]).sum::<f64>() / members.len() as f64;
+            assert!((mean - r).abs() < 1e-4, "{id} step {t}: members' mean {mean}, reward {r}");
+        }
+        assert!(members[0] != members[1], "the members differ along {id}");
     }
 
     // `clip rewards` gives the same model's value at every step of every clip the run saved.

@@ -359,19 +359,29 @@ impl RewardSnapshot {
     /// what PPO was paid there (before its own scaling). An error if the clip's steps do not
     /// fit the model (another scene).
     pub fn clip_rewards(&self, clip: &crate::clip::Clip, bodies: usize) -> anyhow::Result<Vec<f32>> {
+        let rows = self.fitting_rows(clip, bodies)?;
+        Ok(if rows.is_empty() { Vec::new() } else { self.rewards(&rows) })
+    }
+
+    /// Each member's normalised reward at each step of a clip (their mean is `clip_rewards`):
+    /// where the members part, the queries look (src/reward/select.rs).
+    pub fn clip_member_rewards(&self, clip: &crate::clip::Clip, bodies: usize) -> anyhow::Result<Vec<Vec<f32>>> {
+        let rows = self.fitting_rows(clip, bodies)?;
+        Ok(if rows.is_empty() { vec![Vec::new(); self.members.len()] } else { self.member_rewards(&rows) })
+    }
+
+    /// What the members read of a clip's steps, or an error if they do not fit the model.
+    fn fitting_rows(&self, clip: &crate::clip::Clip, bodies: usize) -> anyhow::Result<Vec<f32>> {
         let rows = self.input.clip_rows(clip, bodies);
         let steps = clip.steps.len();
-        if steps == 0 {
-            return Ok(Vec::new());
-        }
         anyhow::ensure!(
-            rows.len() == steps * self.d_input,
+            steps == 0 || rows.len() == steps * self.d_input,
             "the reward model takes {} numbers a step and clip {} gives {}: recorded in another scene",
             self.d_input,
             clip.id,
-            rows.len() / steps
+            rows.len() / steps.max(1)
         );
-        Ok(self.rewards(&rows))
+        Ok(rows)
     }
 
     /// The ensemble's reward: members normalised, then averaged.

@@ -36,22 +36,32 @@ import turn_report as tr  # noqa: E402  (clean_flips: the judge's counting)
 
 BF = os.environ.get("BACKFLIP") or os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.expanduser("~/.cache/backflip-target")), "release", "backflip")
 EPISODES = 20
-POLICY_FILES = ["agent.bpk", "optimizer.bpk", "ppo_state.json"]
+POLICY_FILES = ["agent.bpk", "ppo_state.json"]  # in a checkpoint and in a snapshot
 
 
-def export(exp, work, e, m):
-    """WORK/x-eE-mM: run E's evaluation episodes with run M's learned reward."""
-    out = os.path.join(work, f"x-e{e}-m{m}")
+def source(exp, seed, step):
+    """A run's checkpoint folder, or its snapshot at `step` (None: the checkpoint)."""
+    run = os.path.join(exp, f"learned-s{seed}")
+    return os.path.join(run, "checkpoint") if step is None else os.path.join(run, "snapshots", str(step))
+
+
+def export(exp, work, e, m, policy_step=None, reward_step=None):
+    """WORK/x-eE-mM: run E's evaluation episodes with run M's learned reward; with a step, the
+    policy (or the reward model) of that snapshot (folders named -pSTEP, -rSTEP)."""
+    tag = f"e{e}-m{m}" + (f"-p{policy_step}" if policy_step else "") + (f"-r{reward_step}" if reward_step else "")
+    out = os.path.join(work, f"x-{tag}")
     if os.path.exists(os.path.join(out, "learned-reward.json")):
         return out
-    copy = os.path.join(work, f"c-e{e}-m{m}")
+    copy = os.path.join(work, f"c-{tag}")
     shutil.rmtree(copy, ignore_errors=True)
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(os.path.join(copy, "checkpoint"))
     shutil.copy(os.path.join(exp, f"learned-s{e}", "run.json"), copy)
+    # A snapshot keeps no optimizer state; the checkpoint's stands in (evaluation does not read it).
+    shutil.copy(os.path.join(source(exp, e, None), "optimizer.bpk"), os.path.join(copy, "checkpoint"))
     for name in POLICY_FILES:
-        shutil.copy(os.path.join(exp, f"learned-s{e}", "checkpoint", name), os.path.join(copy, "checkpoint"))
-    for path in glob.glob(os.path.join(exp, f"learned-s{m}", "checkpoint", "reward*")):
+        shutil.copy(os.path.join(source(exp, e, policy_step), name), os.path.join(copy, "checkpoint"))
+    for path in glob.glob(os.path.join(source(exp, m, reward_step), "reward*")):
         shutil.copy(path, os.path.join(copy, "checkpoint"))
     subprocess.run([BF, "eval", copy, "--episodes", str(EPISODES), "--export", out], check=True, capture_output=True)
     return out
