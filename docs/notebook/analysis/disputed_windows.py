@@ -12,7 +12,7 @@ SEED is the tumbling run; STEP one of its snapshots' steps (its reward model and
 there) or "end" (the checkpoint's). The flip windows come from the final evaluation episodes of
 the experiment's other runs (those that have any). Exports are made and kept as
 cross_scores.py's (its $BACKFLIP and WORK), with each member's reward (learned-reward.json's
-"members", from the commit after ecfc6f1 on). Windows are cut side by side from each episode's
+"members", from 5cd96e2 on). Windows are cut side by side from each episode's
 first step, a clip's length each (the scene's clip_seconds); a window holds a flip when the
 judge's count on it alone (scripts/turn_report.py) finds one, as the selector's tally does.
 FLIPS is how many flip windows join the pool of the run's own windows without one (default 2:
@@ -42,7 +42,7 @@ def windows(folder, seconds):
     each exported episode."""
     learned = json.load(open(os.path.join(folder, "learned-reward.json")))
     if "members" not in learned:
-        sys.exit(f"{folder}/learned-reward.json has no members' rewards: export with a binary from after ecfc6f1")
+        sys.exit(f"{folder}/learned-reward.json has no members' rewards: export with a binary from 5cd96e2 on")
     limit = cs.tr.foot_down_limit(folder)
     out = []
     for eid, members in sorted(learned["members"].items()):
