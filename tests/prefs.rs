@@ -393,12 +393,16 @@ fn every_pair_of_the_pool_can_be_a_candidate() {
         assert!(variance(a, b) >= best * (1.0 - 1e-5), "({a}, {b}): {} below {best}", variance(a, b));
         used.extend([a, b]);
     }
-    let sum = |p: &[(usize, usize)]| p.iter().map(|&(a, b)| variance(a, b)).sum::<f32>();
-    assert!(sum(&picked) >= sum(&pick(SelectRule::default(), 0, Some(&snap))));
     // Either way round, at random.
     assert!(picked.iter().any(|(a, b)| a < b) && picked.iter().any(|(a, b)| a > b), "{picked:?}");
-    assert_eq!(pick(every, 4, Some(&snap))[..4], pick(SelectRule::default(), 10, Some(&snap))[..4], "the random part is the default draw");
-    assert_eq!(pick(every, 0, None), pick(SelectRule::default(), 0, None), "before a model the setting does nothing");
+    let mixed = pick(every, 4, Some(&snap));
+    assert_eq!(mixed[..4], pick(SelectRule::default(), 10, Some(&snap))[..4], "the random part is the default draw");
+    let shown: std::collections::HashSet<usize> = mixed.iter().flat_map(|&(a, b)| [a, b]).collect();
+    assert_eq!(shown.len(), 20, "a clip in two pairs, random ones included: {mixed:?}");
+    for candidate_pairs in [0, 3] {
+        let rule = SelectRule { candidate_pairs, ..SelectRule::default() };
+        assert_eq!(pick(rule, 0, None), pick(SelectRule::default(), 0, None), "{candidate_pairs}: before a model the setting does nothing");
+    }
 }
 
 #[test]

@@ -64,7 +64,8 @@ pub struct PrefConfig {
     pub initial_pairs_per_clip: usize,
     /// Once there is a reward model, the random candidate pairs drawn per pair asked, of which
     /// the most disputed are asked (10 by default); 0: every pair of the selector's pool (its
-    /// 200 latest clips) is a candidate, and no clip is in two pairs of one selection. Written
+    /// 200 latest clips) is a candidate, and no clip is in two pairs of one selection (random
+    /// ones, `uniform_share`, included). Written
     /// to run.json only when not the default, so runs made before it read back as they ran
     /// (docs/notebook/2026-12-07-cross-scores.md).
     #[serde(default = "default_candidate_pairs", skip_serializing_if = "is_default_candidate_pairs")]

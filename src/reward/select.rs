@@ -46,8 +46,8 @@ impl Default for SelectRule {
 /// `rule.initial_pairs_per_clip` above 0, no clip is in more than that many pairs and no two
 /// pairs show the same two clips, so fewer than `want` may come back and the caller asks for
 /// the rest when more clips have come. With `rule.candidate_pairs` 0 and a reward model, the
-/// modelled pairs are the most disputed of every pair of the pool, no clip in two of them
-/// (`most_disputed`): a rare clip the members disagree on is asked about wherever it is in the
+/// modelled pairs are the most disputed of every pair of the pool, no clip in two pairs of
+/// the selection (`most_disputed`): a rare clip the members disagree on is asked about wherever it is in the
 /// pool, not only when a random draw of pairs holds it (docs/notebook/2026-12-07-cross-scores.md).
 pub fn select_pairs(
     snapshot: Option<&RewardSnapshot>,
@@ -62,8 +62,12 @@ pub fn select_pairs(
     if n < 2 || want == 0 {
         return Vec::new();
     }
-    // Every pair of the pool as candidates still draws the random share from the default draw.
-    let draw = if rule.candidate_pairs == 0 { OVERSAMPLE } else { rule.candidate_pairs };
+    // The setting counts only once there is a reward model; every pair of the pool as
+    // candidates still draws the random share from the default draw.
+    let draw = match (snapshot, rule.candidate_pairs) {
+        (Some(_), k) if k > 0 => k,
+        _ => OVERSAMPLE,
+    };
     let mut pairs: Vec<(usize, usize)> = (0..want * draw)
         .map(|_| {
             let a = rng.random_range(0..n);
@@ -91,7 +95,8 @@ pub fn select_pairs(
     };
     let wanted = want - pairs.len();
     if rule.candidate_pairs == 0 {
-        pairs.extend(most_disputed(n, wanted, disputed, rng));
+        let disputed_pairs = most_disputed(n, &pairs, wanted, disputed, rng);
+        pairs.extend(disputed_pairs);
         return pairs;
     }
     let mut scored: Vec<(f32, (usize, usize))> = drawn.into_iter().map(|p| (disputed(p), p)).collect();
@@ -100,13 +105,17 @@ pub fn select_pairs(
     pairs
 }
 
-/// The `want` most disputed pairs of `n` clips, greedily, no clip in two of them (the most
-/// disputed pairs of a pool tend to share the one clip the members disagree on most); each
-/// pair shown either way round at random.
-fn most_disputed(n: usize, want: usize, disputed: impl Fn((usize, usize)) -> f32, rng: &mut ChaCha8Rng) -> Vec<(usize, usize)> {
+/// The `want` most disputed pairs of `n` clips, greedily, no clip in two of them nor in one of
+/// the pairs `taken` already (the most disputed pairs of a pool tend to share the one clip the
+/// members disagree on most); each pair shown either way round at random.
+fn most_disputed(n: usize, taken: &[(usize, usize)], want: usize, disputed: impl Fn((usize, usize)) -> f32, rng: &mut ChaCha8Rng) -> Vec<(usize, usize)> {
     let mut scored: Vec<(f32, (usize, usize))> = (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).map(|p| (disputed(p), p)).collect();
     scored.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
     let mut used = vec![false; n];
+    for &(a, b) in taken {
+        used[a] = true;
+        used[b] = true;
+    }
     let mut kept = Vec::new();
     for (_, (a, b)) in scored {
         if kept.len() == want {

@@ -48,7 +48,7 @@ def source(exp, seed, step):
 def export(exp, work, e, m, policy_step=None, reward_step=None):
     """WORK/x-eE-mM: run E's evaluation episodes with run M's learned reward; with a step, the
     policy (or the reward model) of that snapshot (folders named -pSTEP, -rSTEP)."""
-    tag = f"e{e}-m{m}" + (f"-p{policy_step}" if policy_step else "") + (f"-r{reward_step}" if reward_step else "")
+    tag = f"e{e}-m{m}" + (f"-p{policy_step}" if policy_step is not None else "") + (f"-r{reward_step}" if reward_step is not None else "")
     out = os.path.join(work, f"x-{tag}")
     if os.path.exists(os.path.join(out, "learned-reward.json")):
         return out

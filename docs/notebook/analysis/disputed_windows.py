@@ -15,8 +15,10 @@ cross_scores.py's (its $BACKFLIP and WORK), with each member's reward (learned-r
 "members", from 5cd96e2 on). Windows are cut side by side from each episode's
 first step, a clip's length each (the scene's clip_seconds); a window holds a flip when the
 judge's count on it alone (scripts/turn_report.py) finds one, as the selector's tally does.
-FLIPS is how many flip windows join the pool of the run's own windows without one (default 2:
-about the 1.5% of seed 1's pool in its fourth million steps in E36). Prints how disputed the
+FLIPS is how many flip windows join the pool of the run's own windows without one (default 2,
+about 2% of a pool of about 100 windows: near the 1.5% of seed 1's pool in its fourth million
+steps in E36; the script prints the share). The pool is all the run's own windows without a
+flip, not the selector's 200 clips. Prints how disputed the
 pairs are, and the share of selections (one pair wanted) that ask about a flip window under the
 default rule (10 random candidate pairs, the most disputed asked) and with every pair a
 candidate, over TRIALS pools.
@@ -99,7 +101,7 @@ def main():
     for e in seeds:
         if e != seed:
             flips += [w for w in windows(cs.export(exp, work, e, seed, None, step), seconds) if w[1]]
-    print(f"run s{seed}'s reward model and policy at {step or 'the end'}: {len(own)} windows of its own, {len(own) - len(own_plain)} with a clean flip; "
+    print(f"run s{seed}'s reward model and policy at {'the end' if step is None else step}: {len(own)} windows of its own, {len(own) - len(own_plain)} with a clean flip; "
           f"{len(flips)} flip windows from the other runs' final policies")
     if not flips:
         sys.exit("no flip window to look for")
