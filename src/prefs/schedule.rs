@@ -65,9 +65,10 @@ pub struct PrefConfig {
     /// Once there is a reward model, the random candidate pairs drawn per pair asked, of which
     /// the most disputed are asked (10 by default); 0: every pair of the selector's pool (its
     /// 200 latest clips) is a candidate, and no clip is in two pairs of one selection (random
-    /// ones, `uniform_share`, included). Written
-    /// to run.json only when not the default, so runs made before it read back as they ran
-    /// (docs/notebook/2026-12-07-cross-scores.md).
+    /// ones, `uniform_share`, included). At 0 the backflip's median was 0.10 with every seed
+    /// tumbling, flips asked about no more often than the pool held them, and hop forward's
+    /// check fell to 39% (E38, docs/notebook/2026-12-07-cross-scores.md). Written to run.json
+    /// only when not the default, so runs made before it read back as they ran.
     #[serde(default = "default_candidate_pairs", skip_serializing_if = "is_default_candidate_pairs")]
     pub candidate_pairs: usize,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward

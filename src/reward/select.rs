@@ -36,7 +36,8 @@ impl Default for SelectRule {
 }
 
 /// Picks `want` pairs of distinct clips (indices into `clips`, each the rows of one clip of
-/// `steps` steps): draws `rule.candidate_pairs` times as many random pairs, keeps the first
+/// `steps` steps): draws `rule.candidate_pairs` times as many random pairs (`OVERSAMPLE`
+/// times before there is a reward model, or with `rule.candidate_pairs` 0), keeps the first
 /// `at_random` of them as drawn, and of the rest those with the highest variance of the
 /// members' predicted preference; all as drawn when there is no reward model yet. `at_random`
 /// is `want` for `QueryMode::Uniform`. A clip may be in several of the pairs: the initial
@@ -47,8 +48,9 @@ impl Default for SelectRule {
 /// pairs show the same two clips, so fewer than `want` may come back and the caller asks for
 /// the rest when more clips have come. With `rule.candidate_pairs` 0 and a reward model, the
 /// modelled pairs are the most disputed of every pair of the pool, no clip in two pairs of
-/// the selection (`most_disputed`): a rare clip the members disagree on is asked about wherever it is in the
-/// pool, not only when a random draw of pairs holds it (docs/notebook/2026-12-07-cross-scores.md).
+/// the selection (`most_disputed`), so that a rare clip the members disagree on is asked about
+/// wherever it is in the pool; measured on the backflip, it asked about flips no more often
+/// than the pool held them (E38, docs/notebook/2026-12-07-cross-scores.md).
 pub fn select_pairs(
     snapshot: Option<&RewardSnapshot>,
     clips: &[&[f32]],
