@@ -50,8 +50,9 @@ pub fn evaluate(ppo: &Ppo, scene: Arc<Scene>, episodes: usize, seed: u64, keep_c
 pub fn learned_rewards_json(reward: &crate::reward::RewardSnapshot, scene: &Scene, clips: &[Clip], key: &str) -> anyhow::Result<String> {
     let (mut mean, mut members) = (serde_json::Map::new(), serde_json::Map::new());
     for c in clips {
-        mean.insert(c.id.clone(), serde_json::to_value(reward.clip_rewards(c, scene.bodies.len())?)?);
-        members.insert(c.id.clone(), serde_json::to_value(reward.clip_member_rewards(c, scene.bodies.len())?)?);
+        let per = reward.clip_member_rewards(c, scene.bodies.len())?;
+        mean.insert(c.id.clone(), serde_json::to_value(crate::reward::RewardSnapshot::mean_of(&per))?);
+        members.insert(c.id.clone(), serde_json::to_value(per)?);
     }
     Ok(serde_json::to_string(&serde_json::json!({ "version": reward.version, key: mean, "members": members }))?)
 }

@@ -355,38 +355,33 @@ impl RewardSnapshot {
             .collect()
     }
 
-    /// The ensemble's reward at each step of a clip recorded in a scene of `bodies` bodies:
-    /// what PPO was paid there (before its own scaling). An error if the clip's steps do not
-    /// fit the model (another scene).
-    pub fn clip_rewards(&self, clip: &crate::clip::Clip, bodies: usize) -> anyhow::Result<Vec<f32>> {
-        let rows = self.fitting_rows(clip, bodies)?;
-        Ok(if rows.is_empty() { Vec::new() } else { self.rewards(&rows) })
-    }
-
-    /// Each member's normalised reward at each step of a clip (their mean is `clip_rewards`):
-    /// where the members part, the queries look (src/reward/select.rs).
+    /// Each member's normalised reward at each step of a clip recorded in a scene of `bodies`
+    /// bodies; their mean (`mean_of`) is what PPO was paid there (before its own scaling), and
+    /// where they part, the queries look (src/reward/select.rs). An error if the clip's steps
+    /// do not fit the model (another scene).
     pub fn clip_member_rewards(&self, clip: &crate::clip::Clip, bodies: usize) -> anyhow::Result<Vec<Vec<f32>>> {
-        let rows = self.fitting_rows(clip, bodies)?;
-        Ok(if rows.is_empty() { vec![Vec::new(); self.members.len()] } else { self.member_rewards(&rows) })
-    }
-
-    /// What the members read of a clip's steps, or an error if they do not fit the model.
-    fn fitting_rows(&self, clip: &crate::clip::Clip, bodies: usize) -> anyhow::Result<Vec<f32>> {
         let rows = self.input.clip_rows(clip, bodies);
         let steps = clip.steps.len();
+        if steps == 0 {
+            return Ok(vec![Vec::new(); self.members.len()]);
+        }
         anyhow::ensure!(
-            steps == 0 || rows.len() == steps * self.d_input,
+            rows.len() == steps * self.d_input,
             "the reward model takes {} numbers a step and clip {} gives {}: recorded in another scene",
             self.d_input,
             clip.id,
-            rows.len() / steps.max(1)
+            rows.len() / steps
         );
-        Ok(rows)
+        Ok(self.member_rewards(&rows))
     }
 
     /// The ensemble's reward: members normalised, then averaged.
     pub fn rewards(&self, rows: &[f32]) -> Vec<f32> {
-        let per = self.member_rewards(rows);
+        Self::mean_of(&self.member_rewards(rows))
+    }
+
+    /// The members' mean at each step: the ensemble's reward.
+    pub fn mean_of(per: &[Vec<f32>]) -> Vec<f32> {
         let m = per.len() as f32;
         (0..per[0].len()).map(|i| per.iter().map(|r| r[i]).sum::<f32>() / m).collect()
     }
