@@ -314,9 +314,6 @@ fn train(args: TrainArgs) -> anyhow::Result<()> {
         anyhow::ensure!(args.prefs.store.is_none() || config.prefs.is_some(), "--store is for runs that learn from preferences (--labeler)");
         let out = args.out.unwrap_or_else(|| settings::default_run_folder(&config.scene.name, &label, args.seed));
         settings::name_store(&mut config, &out);
-        if let Some(t) = config.prefs.as_ref().and_then(|p| p.store.as_ref()) {
-            eprintln!("labelers join with: backflip label --store {} --run {}", crate::prefs::pg::redact(&t.url), t.run);
-        }
         if human {
             let scene = config.scene.clone();
             train_with_window(scene, &name, move |opts| crate::train::train(out, Start::New(config), opts))?

@@ -111,6 +111,11 @@ pub fn train(path: PathBuf, start: Start, mut opts: TrainOptions) -> anyhow::Res
             (run, config, ppo)
         }
     };
+    if let Some(target) = store(&config) {
+        // Said once the store has taken the run: before, a refused name or an unreachable
+        // server would have followed an invitation to join it.
+        eprintln!("labelers join with: backflip label --store {} --run {}", crate::prefs::pg::redact(&target.url), target.run);
+    }
     let batch = config.ppo.batch_size() as u64;
     let total_iterations = config.total_steps.div_ceil(batch);
     let mut book = Book::open(&run, &config, &ppo, opts.progress, opts.human.as_ref())?;

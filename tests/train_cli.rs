@@ -125,6 +125,21 @@ fn wrong_paths_and_rewards_are_one_line_errors() {
     assert!(!refused.exists(), "no folder for a refused run");
 }
 
+/// A store that cannot be reached is one line naming it, with no folder left and no
+/// invitation to labelers to join a run that never started. Port 1 on the loopback refuses at
+/// once wherever the tests run, so no server is needed.
+#[test]
+fn an_unreachable_store_is_a_one_line_error_before_anything_is_written() {
+    let refused = Scratch::fresh("store-unreachable");
+    let url = "postgres://backflip:secret@127.0.0.1:1/backflip";
+    let out = bin().args(["train", "--labeler", "remote", "--store", url, "--steps", "4096", "--out"]).arg(&refused).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.lines().count() == 1 && err.starts_with("error:") && err.contains("127.0.0.1:1") && err.contains("cannot connect"), "{err}");
+    assert!(!err.contains("secret"), "the password is shown: {err}");
+    assert!(!refused.exists(), "no folder for a run that could not reach its store");
+}
+
 /// `--device cuda` where it cannot run (a build without the `cuda` feature, or a machine
 /// without a driver, a GPU or NVRTC) is one line naming the setting, before anything is
 /// written. On a machine with a usable GPU and a cuda build there is nothing to check.
