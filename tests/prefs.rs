@@ -481,3 +481,72 @@ fn the_clip_overlap_is_checked() {
     // Left at 0 it is not written, so run.json of a run with the defaults does not change.
     assert!(!serde_json::to_string(&PrefConfig::default()).unwrap().contains("clip_overlap"));
 }
+
+/// `prefs.champion_share`: the champion is the clip the model pays most of the pool and the
+/// hall (clips asked before, kept aside); every pair holds it and a pool clip, no partner twice;
+/// with every free clip a candidate the partner is the most disputed against the champion;
+/// fewer pairs where the pool runs out.
+#[test]
+fn the_champion_is_the_clip_the_model_pays_most_and_meets_each_partner_once() {
+    use backflip::reward::champion_pairs;
+    let (pairs, snap) = selection_model();
+    let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
+    let rows: Vec<f32> = clips.iter().flat_map(|c| c.iter().copied()).collect();
+    let returns = snap.clip_returns(&rows, 10);
+    let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
+    let best = |range: std::ops::Range<usize>| range.max_by(|&a, &b| mean(a).total_cmp(&mean(b))).unwrap();
+    let (pool, hall) = (&clips[..50], &clips[50..]);
+    let pick = |pool: &[&[f32]], hall: &[&[f32]], want, draw| champion_pairs(&snap, pool, hall, 10, want, draw, &mut rand_chacha::ChaCha8Rng::seed_from_u64(8));
+    for (hall, expected) in [(hall, best(0..60)), (&hall[..0], best(0..50))] {
+        let (champion, picked) = pick(pool, hall, 20, 10);
+        assert_eq!(champion, expected, "the clip paid most");
+        assert_eq!(picked.len(), 20);
+        let partners: Vec<usize> = picked.iter().map(|&(a, b)| if a == champion { b } else { a }).collect();
+        assert!(picked.iter().all(|&(a, b)| (a == champion) != (b == champion)), "{picked:?}");
+        assert!(partners.iter().all(|&p| p < 50), "partners come from the pool: {partners:?}");
+        let distinct: std::collections::HashSet<_> = partners.iter().collect();
+        assert_eq!(distinct.len(), 20, "a partner twice: {partners:?}");
+        assert!(picked.iter().any(|&(a, _)| a == champion) && picked.iter().any(|&(_, b)| b == champion), "either way round");
+    }
+    // Every free pool clip a candidate: each partner is the most disputed of those left.
+    let (champion, picked) = pick(pool, hall, 3, 0);
+    let mut left: Vec<usize> = (0..50).filter(|&i| i != champion).collect();
+    for &(a, b) in &picked {
+        let partner = if a == champion { b } else { a };
+        let dispute = |c: usize| disputed(&snap, &clips, (champion, c));
+        let most = left.iter().map(|&c| dispute(c)).fold(f32::MIN, f32::max);
+        assert!(dispute(partner) >= most * (1.0 - 1e-5), "{partner}: {} below {most}", dispute(partner));
+        left.retain(|&c| c != partner);
+    }
+    // A pool of three: two partners if the champion is one of them, three if it is in the hall.
+    let small = &clips[..3];
+    let (champion, picked) = pick(small, &[], 5, 10);
+    assert!(champion < 3 && picked.len() == 2, "{champion} {picked:?}");
+    let top = [clips[best(0..60)]];
+    if best(0..60) >= 3 {
+        let (champion, picked) = pick(small, &top, 5, 10);
+        assert!(champion == 3 && picked.len() == 3, "{champion} {picked:?}");
+    }
+}
+
+#[test]
+fn the_champion_share_is_checked() {
+    use backflip::reward::QueryMode;
+    let with = |champion_share: f32, uniform_share: f32, queries| PrefConfig { champion_share, uniform_share, queries, ..PrefConfig::default() }.validate();
+    assert!(with(0.0, 0.0, QueryMode::Disagreement).is_ok() && with(0.5, 0.5, QueryMode::Disagreement).is_ok() && with(1.0, 0.0, QueryMode::Disagreement).is_ok());
+    for (share, uniform, queries, says) in [
+        (1.5, 0.0, QueryMode::Disagreement, "prefs.champion_share must be in"),
+        (-0.1, 0.0, QueryMode::Disagreement, "prefs.champion_share must be in"),
+        (0.6, 0.5, QueryMode::Disagreement, "add up to more than every query"),
+        (0.5, 0.0, QueryMode::Uniform, "prefs.champion_share"),
+    ] {
+        let err = with(share, uniform, queries).unwrap_err().to_string();
+        assert!(err.contains(says) && err.lines().count() == 1, "{share} {uniform}: {err}");
+    }
+    // Left at 0 it is not written, and a run.json without it reads back as 0.
+    let json = serde_json::to_string(&PrefConfig::default()).unwrap();
+    assert!(!json.contains("champion_share"), "{json}");
+    assert_eq!(serde_json::from_str::<PrefConfig>(&json).unwrap().champion_share, 0.0);
+    let set = PrefConfig { champion_share: 0.5, ..PrefConfig::default() };
+    assert_eq!(serde_json::from_str::<PrefConfig>(&serde_json::to_string(&set).unwrap()).unwrap(), set);
+}

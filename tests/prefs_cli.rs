@@ -332,3 +332,37 @@ fn a_pref_config_file_changes_only_what_it_names() {
         assert!(!refused.exists());
     }
 }
+
+/// `prefs.champion_share` 1 in a short run: every query asked with a reward model holds the
+/// clip the model pays most, and that clip stays the champion across selections (it is asked
+/// again after it has left the pool), where by default a clip asked leaves the pool for good.
+#[test]
+fn champion_queries_ask_the_clip_paid_most_again() {
+    let config = Scratch::fresh("champion.json");
+    std::fs::write(&config, r#"{"champion_share": 1.0}"#).unwrap();
+    let run = Scratch::fresh("champion-run");
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
+        .args(["train", "--labeler", "oracle", "--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "48", "--steps", "40960", "--snapshot-every", "0", "--pref-config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let run_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run_json["prefs"]["champion_share"], 1.0);
+    let initial = (48.0 * run_json["prefs"]["initial_share"].as_f64().unwrap()).round() as usize;
+    let answers = answers_without_clock(&run);
+    let modelled = &answers[initial..];
+    assert!(modelled.len() >= 10, "the schedule asked for most of the budget: {}", answers.len());
+    let mut times: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for a in modelled {
+        for side in ["left", "right"] {
+            *times.entry(a[side].as_str().unwrap()).or_default() += 1;
+        }
+    }
+    // Each query holds a clip shown in another query too (the champion), and some clip was
+    // asked about in at least three.
+    assert!(modelled.iter().all(|a| times[a["left"].as_str().unwrap()] > 1 || times[a["right"].as_str().unwrap()] > 1), "{modelled:?}");
+    assert!(times.values().any(|&k| k >= 3), "{times:?}");
+}

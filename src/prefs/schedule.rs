@@ -71,6 +71,12 @@ pub struct PrefConfig {
     /// only when not the default, so runs made before it read back as they ran.
     #[serde(default = "default_candidate_pairs", skip_serializing_if = "is_default_candidate_pairs")]
     pub candidate_pairs: usize,
+    /// Share of the queries asked with a reward model that pair the clip the model pays most
+    /// (of the pool, the latest 32 clips asked about and the last such clip) with the most
+    /// disputed of `candidate_pairs` random pool clips (src/reward/select.rs, `champion_pairs`);
+    /// 0 by default: none. Kept over the run, as `uniform_share` is.
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
+    pub champion_share: f32,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward
     /// (src/reward/novelty.rs), so that the first clips show varied motion. Part of the run's
     /// step budget; the schedule of comparisons starts after it. 0: none.
@@ -152,6 +158,7 @@ impl Default for PrefConfig {
             initial_clips: InitialClips::Policy,
             initial_pairs_per_clip: 0,
             candidate_pairs: default_candidate_pairs(),
+            champion_share: 0.0,
             explore_steps: 0,
             pretrain_epochs: 100,
             epochs_per_round: 10,
@@ -217,6 +224,18 @@ impl PrefConfig {
             self.uniform_share == 0.0 || self.queries == QueryMode::Disagreement,
             "prefs.uniform_share ({}) mixes random queries into disagreement; with queries: uniform every query is random already",
             self.uniform_share
+        );
+        within("prefs.champion_share", self.champion_share as f64, 0.0, 1.0, false)?;
+        anyhow::ensure!(
+            self.champion_share == 0.0 || self.queries == QueryMode::Disagreement,
+            "prefs.champion_share ({}) pairs queries with the clip the model pays most; with queries: uniform every query is random",
+            self.champion_share
+        );
+        anyhow::ensure!(
+            self.uniform_share + self.champion_share <= 1.0,
+            "prefs.uniform_share ({}) and prefs.champion_share ({}) add up to more than every query",
+            self.uniform_share,
+            self.champion_share
         );
         anyhow::ensure!(
             self.initial() >= 1,

@@ -5,6 +5,7 @@
 //! that a seed gives one run: every query is answered before PPO goes on, and each reward
 //! round trains on a fixed set of answers and reaches PPO at a fixed iteration.
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,7 +20,7 @@ use super::schedule::PrefConfig;
 use super::store::{Comparison, ComparisonStore, StoreLine};
 use super::trainer::{Round, StoreChange, TrainerEvent, trainer};
 use crate::clip::{Clip, ClipDir};
-use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, SelectRule, select_pairs};
+use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, SelectRule, champion_pairs, select_pairs};
 use crate::task::Task;
 
 /// A question for the labeler.
@@ -170,7 +171,8 @@ pub fn start(setup: StageSetup, labeler: Option<Box<dyn Labeler>>) -> anyhow::Re
     };
     let task = Task::for_scene(&setup.scene);
     let rule = SelectRule { initial_pairs_per_clip: setup.config.initial_pairs_per_clip, candidate_pairs: setup.config.candidate_pairs };
-    let selecting = SelectorSetup { save, steps, random_share, rule, seed, input, bodies, task, tally: tally.clone() };
+    let champion_share = setup.config.champion_share as f64;
+    let selecting = SelectorSetup { save, steps, random_share, champion_share, rule, seed, input, bodies, task, tally: tally.clone() };
     std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, selecting))?;
     let ensemble = RewardEnsemble::new(setup.config.reward.clone(), input.dim(&setup.scene), &setup.device, seed);
     let (to_trainer, rounds) = unbounded::<Round>();
@@ -289,6 +291,7 @@ pub struct QueryTally {
 }
 
 /// A clip in the selector's pool.
+#[derive(Clone)]
 struct Candidate {
     clip: Arc<Clip>,
     /// What the reward model reads of it.
@@ -303,6 +306,9 @@ struct SelectorSetup {
     steps: usize,
     /// Share of the queries asked with a reward model drawn at random (1 for uniform queries).
     random_share: f64,
+    /// Share of them that pair the clip the model pays most with a pool clip
+    /// (`prefs.champion_share`).
+    champion_share: f64,
     /// How pairs are drawn before and after there is a reward model.
     rule: SelectRule,
     seed: u64,
@@ -315,8 +321,13 @@ struct SelectorSetup {
 /// Keeps a pool of recent candidate clips and turns wanted counts into queries.
 fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSetup) {
     const POOL: usize = 200;
-    let SelectorSetup { mut save, steps, random_share, rule, seed, input, bodies, task, tally } = setup;
+    // Clips asked about that stay candidates for the champion (`champion_pairs`'s hall).
+    const RECENT_ASKED: usize = 32;
+    let SelectorSetup { mut save, steps, random_share, champion_share, rule, seed, input, bodies, task, tally } = setup;
     let mut pool: Vec<Candidate> = Vec::new();
+    // The last champion (kept until the model pays another clip more) and the latest clips asked.
+    let (mut champion, mut recent_asked): (Option<Candidate>, VecDeque<Candidate>) = (None, VecDeque::new());
+    let mut modelled_champion = 0usize;
     let mut snapshot: Option<RewardSnapshot> = None;
     let mut want = 0usize;
     let mut issued = 0usize;
@@ -348,10 +359,32 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
         // The random share is kept over this process's modelled queries, not per selection (one or
         // two queries at a time would round it away).
         let at_random = ((((modelled + want) as f64) * random_share).floor() as usize).saturating_sub(modelled_at_random).min(want);
-        let picked = select_pairs(snapshot.as_ref(), &rows, steps, want, at_random, rule, &mut rng);
+        let champions = match snapshot.as_ref() {
+            Some(_) if champion_share > 0.0 => {
+                ((((modelled + want) as f64) * champion_share).floor() as usize).saturating_sub(modelled_champion).min(want - at_random)
+            }
+            _ => 0,
+        };
+        let hall: Vec<Candidate> = champion.iter().chain(&recent_asked).cloned().collect();
+        let (crowned, mut picked) = match snapshot.as_ref() {
+            Some(s) if champions > 0 => {
+                let hall_rows: Vec<&[f32]> = hall.iter().map(|c| c.rows.as_slice()).collect();
+                let (crowned, pairs) = champion_pairs(s, &rows, &hall_rows, steps, champions, rule.candidate_pairs, &mut rng);
+                (Some(crowned), pairs)
+            }
+            _ => (None, Vec::new()),
+        };
+        let champion_picked = picked.len();
+        picked.extend(select_pairs(snapshot.as_ref(), &rows, steps, want - champion_picked, at_random, rule, &mut rng));
         if snapshot.is_some() {
             modelled += picked.len();
             modelled_at_random += at_random.min(picked.len());
+            modelled_champion += champion_picked;
+        }
+        let n = pool.len();
+        let clip_at = |i: usize| if i < n { &pool[i] } else { &hall[i - n] };
+        if let Some(i) = crowned.filter(|_| champion_picked > 0) {
+            champion = Some(clip_at(i).clone());
         }
         {
             let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
@@ -361,7 +394,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
         }
         let mut used = Vec::new();
         for (a, b) in picked {
-            let (left, right) = (pool[a].clip.clone(), pool[b].clip.clone());
+            let (left, right) = (clip_at(a).clip.clone(), clip_at(b).clip.clone());
             // A clip is saved before it is ever asked about.
             let saved = save(&left) && save(&right);
             if !saved || queries.send(Query { left, right }).is_err() {
@@ -371,13 +404,19 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             issued += 1;
             let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
             t.asked_clips += 2;
-            t.asked_successes += pool[a].success as u64 + pool[b].success as u64;
+            t.asked_successes += clip_at(a).success as u64 + clip_at(b).success as u64;
             drop(t);
-            used.extend([a, b]);
+            used.extend([a, b].into_iter().filter(|&i| i < n));
         }
-        // The clips asked about leave the pool (one may be in several of this selection's pairs).
+        // The clips asked about leave the pool (one may be in several of this selection's pairs);
+        // with champion queries the latest of them stay candidates for the champion.
         used.sort_unstable();
         used.dedup();
+        if champion_share > 0.0 {
+            recent_asked.extend(used.iter().map(|&i| pool[i].clone()));
+            let excess = recent_asked.len().saturating_sub(RECENT_ASKED);
+            recent_asked.drain(..excess);
+        }
         for i in used.into_iter().rev() {
             pool.swap_remove(i);
         }

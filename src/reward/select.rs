@@ -149,3 +149,58 @@ fn spread(pairs: Vec<(usize, usize)>, n: usize, per_clip: usize, want: usize) ->
     }
     kept
 }
+
+/// The clip the reward model pays most, among the pool's `clips` and `hall` (clips asked
+/// before, kept aside), and `want` partners for it from the pool: for each, the most disputed
+/// against it of `draw` random pool clips not yet taken (`prefs.champion_share`). Indices below
+/// `clips.len()` are the pool's, the others the hall's (minus `clips.len()`). Returns the
+/// champion's index and the pairs, each either way round at random; fewer pairs where the
+/// pool runs out of clips. `draw` 0: every free pool clip is a candidate.
+///
+/// Why: a rare clip asked about against a random partner teaches only that it beats that clip,
+/// and a tumbling run's model later ranked its asked flips below most of its tumbles
+/// (docs/notebook/2026-12-07-novelty-landing-credit.md); against the clip the model pays most,
+/// the same answer says it beats the best the model knows.
+pub fn champion_pairs(
+    snapshot: &RewardSnapshot,
+    clips: &[&[f32]],
+    hall: &[&[f32]],
+    steps: usize,
+    want: usize,
+    draw: usize,
+    rng: &mut ChaCha8Rng,
+) -> (usize, Vec<(usize, usize)>) {
+    let n = clips.len();
+    let rows: Vec<f32> = clips.iter().chain(hall).flat_map(|c| c.iter().copied()).collect();
+    let returns = snapshot.clip_returns(&rows, steps);
+    let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
+    let champion = (0..n + hall.len()).fold(0, |best, i| if mean(i) > mean(best) { i } else { best });
+    let disputed = |c: usize| {
+        let p: Vec<f32> = returns.iter().map(|r| 1.0 / (1.0 + (r[c] - r[champion]).exp())).collect();
+        let m = p.iter().sum::<f32>() / p.len() as f32;
+        p.iter().map(|x| (x - m) * (x - m)).sum::<f32>() / p.len() as f32
+    };
+    let mut taken = vec![false; n];
+    if champion < n {
+        taken[champion] = true;
+    }
+    let mut pairs = Vec::new();
+    for _ in 0..want {
+        let free: Vec<usize> = (0..n).filter(|&i| !taken[i]).collect();
+        if free.is_empty() {
+            break;
+        }
+        // 0 draws: every free pool clip is a candidate, as `candidate_pairs` 0 means.
+        let candidates: Vec<usize> = if draw == 0 { free } else { (0..draw).map(|_| free[rng.random_range(0..free.len())]).collect() };
+        let partner = candidates
+            .into_iter()
+            .fold(None, |best: Option<usize>, c| match best {
+                Some(b) if disputed(b) >= disputed(c) => Some(b),
+                _ => Some(c),
+            })
+            .expect("at least one candidate");
+        taken[partner] = true;
+        pairs.push(if rng.random_bool(0.5) { (partner, champion) } else { (champion, partner) });
+    }
+    (champion, pairs)
+}
