@@ -187,19 +187,27 @@ fn the_labeler_report_covers_the_teacher_and_a_person() {
 /// `prefs.explore_steps`: PPO first trains on the novelty of the torso's state, without a
 /// comparison; the initial comparisons are asked about clips of the explored policy, and the
 /// schedule of the rest starts there.
-#[test]
-fn exploration_comes_before_the_first_comparison() {
-    let run = Scratch::fresh("explore");
+/// A short oracle run (`args` added) with a `--pref-config` file holding `json`, finished.
+fn oracle_run_with_pref_config(name: &str, json: &str, args: &[&str]) -> Scratch {
+    let run = Scratch::fresh(name);
     let config = run.with_extension("json");
-    std::fs::write(&config, r#"{"explore_steps": 8192}"#).unwrap();
+    std::fs::write(&config, json).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
-        .args(["train", "--labeler", "oracle", "--comparisons", "32", "--steps", "24576", "--snapshot-every", "0", "--pref-config"])
+        .args(["train", "--labeler", "oracle", "--snapshot-every", "0"])
+        .args(args)
+        .arg("--pref-config")
         .arg(&config)
         .arg("--out")
         .arg(&run)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    run
+}
+
+#[test]
+fn exploration_comes_before_the_first_comparison() {
+    let run = oracle_run_with_pref_config("explore", r#"{"explore_steps": 8192}"#, &["--comparisons", "32", "--steps", "24576"]);
     let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -235,6 +243,7 @@ fn exploration_comes_before_the_first_comparison() {
         }
     }
     // All of a run's steps exploring leaves nothing to learn from comparisons: refused.
+    let config = run.with_extension("json");
     std::fs::write(&config, r#"{"explore_steps": 24576}"#).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
         .args(["train", "--labeler", "oracle", "--steps", "24576", "--pref-config"])
@@ -338,17 +347,8 @@ fn a_pref_config_file_changes_only_what_it_names() {
 /// again after it has left the pool), where by default a clip asked leaves the pool for good.
 #[test]
 fn champion_queries_ask_the_clip_paid_most_again() {
-    let config = Scratch::fresh("champion.json");
-    std::fs::write(&config, r#"{"champion_share": 1.0}"#).unwrap();
-    let run = Scratch::fresh("champion-run");
-    let out = Command::new(env!("CARGO_BIN_EXE_backflip"))
-        .args(["train", "--labeler", "oracle", "--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "48", "--steps", "40960", "--snapshot-every", "0", "--pref-config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let args = ["--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "48", "--steps", "40960"];
+    let run = oracle_run_with_pref_config("champion", r#"{"champion_share": 1.0}"#, &args);
     let run_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
     assert_eq!(run_json["prefs"]["champion_share"], 1.0);
     let initial = (48.0 * run_json["prefs"]["initial_share"].as_f64().unwrap()).round() as usize;
