@@ -74,7 +74,8 @@ pub struct PrefConfig {
     /// Share of the queries asked with a reward model that pair the clip the model pays most
     /// (of the pool, the latest 32 clips asked about and the last such clip) with the most
     /// disputed of `candidate_pairs` random pool clips (src/reward/select.rs, `champion_pairs`);
-    /// 0 by default: none. Kept over the run, as `uniform_share` is.
+    /// 0 by default: none. Kept over the run, as `uniform_share` is; a resumed run starts with
+    /// no champion and no clips asked kept aside.
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub champion_share: f32,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward
