@@ -75,7 +75,9 @@ pub struct PrefConfig {
     /// (of the pool, the latest 32 clips asked about and the last such clip) with the most
     /// disputed of `candidate_pairs` random pool clips (src/reward/select.rs, `champion_pairs`);
     /// 0 by default: none. Kept over the run, as `uniform_share` is; a resumed run starts with
-    /// no champion and no clips asked kept aside.
+    /// no champion and no clips asked kept aside. At 0.5 the backflip's median stayed 0.00: the
+    /// champion was a flip only where the model already paid one most (E41,
+    /// docs/notebook/2026-12-07-novelty-champion.md).
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub champion_share: f32,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward

@@ -159,7 +159,7 @@ fn spread(pairs: Vec<(usize, usize)>, n: usize, per_clip: usize, want: usize) ->
 ///
 /// Why: a rare clip asked about against a random partner teaches only that it beats that clip,
 /// and a tumbling run's model later ranked its asked flips below most of its tumbles
-/// (docs/notebook/2026-12-07-novelty-landing-credit.md); against the clip the model pays most,
+/// (docs/notebook/2026-12-07-novelty-champion.md); against the clip the model pays most,
 /// the same answer says it beats the best the model knows.
 pub fn champion_pairs(
     snapshot: &RewardSnapshot,
