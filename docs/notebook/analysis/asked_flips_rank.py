@@ -11,7 +11,10 @@ A clip holds a clean flip by the judge's count on it alone (rescore_landing_cred
 with the run's foot-down rule). Rewards come from `backflip clip rewards RUN --at-step S` (the
 snapshot's model on every clip the run saved). Printed per snapshot: the flip clips asked by
 then, how many of their comparisons the teacher answered for the flip, and the percentiles
-(median, and each where there are few).
+(median, and each where there are few); then every clip that won an answer by then ("left" or
+"right"), ranked by the same percentile: how many sit at 0.02 or below, and where the flips
+rank among them (0 the lowest), to see whether "winners the model now ranks at the bottom"
+would single out the flips.
 """
 import csv
 import json
@@ -56,6 +59,11 @@ def main():
             pct = sorted(sum(x < sum(clips[f]) for x in sums) / len(sums) for f in asked)
             shown = " ".join(f"{p:.2f}" for p in pct) if len(pct) <= 8 else f"median {pct[len(pct) // 2]:.2f}, quartiles {pct[len(pct) // 4]:.2f} to {pct[3 * len(pct) // 4]:.2f}"
             print(f"  {step}: {len(asked)} asked (answered for the flip in {sum(won[f] for f in asked)}), percentile among the last {len(sums)} clips asked: {shown}")
+            winners = {c[c["answer"]] for c in comps[:answered] if c["answer"] in ("left", "right")}
+            ranked = sorted((sum(x < sum(clips[w]) for x in sums) / len(sums), w) for w in winners)
+            at_flips = [i for i, (_, w) in enumerate(ranked) if w in flips]
+            bottom = sum(p <= 0.02 for p, _ in ranked)
+            print(f"      {len(ranked)} clips won an answer; {bottom} at percentile 0.02 or below; the flips' ranks among them: {at_flips[:12]}")
 
 
 if __name__ == "__main__":
