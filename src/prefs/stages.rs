@@ -365,7 +365,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             }
             _ => 0,
         };
-        let hall: Vec<Candidate> = champion.iter().chain(&recent_asked).cloned().collect();
+        let hall: Vec<&Candidate> = champion.iter().chain(&recent_asked).collect();
         let (crowned, mut picked) = match snapshot.as_ref() {
             Some(s) if champions > 0 => {
                 let hall_rows: Vec<&[f32]> = hall.iter().map(|c| c.rows.as_slice()).collect();
@@ -382,10 +382,8 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             modelled_champion += champion_picked;
         }
         let n = pool.len();
-        let clip_at = |i: usize| if i < n { &pool[i] } else { &hall[i - n] };
-        if let Some(i) = crowned.filter(|_| champion_picked > 0) {
-            champion = Some(clip_at(i).clone());
-        }
+        let clip_at = |i: usize| if i < n { &pool[i] } else { hall[i - n] };
+        let crowned = crowned.filter(|_| champion_picked > 0).map(|i| clip_at(i).clone());
         {
             let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
             t.selections += 1;
@@ -412,6 +410,9 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
         // with champion queries the latest of them stay candidates for the champion.
         used.sort_unstable();
         used.dedup();
+        if crowned.is_some() {
+            champion = crowned;
+        }
         if champion_share > 0.0 {
             recent_asked.extend(used.iter().map(|&i| pool[i].clone()));
             let excess = recent_asked.len().saturating_sub(RECENT_ASKED);

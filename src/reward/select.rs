@@ -90,11 +90,7 @@ pub fn select_pairs(
     let drawn = pairs.split_off(at_random.min(pairs.len()));
     let rows: Vec<f32> = clips.iter().flat_map(|c| c.iter().copied()).collect();
     let returns = snapshot.clip_returns(&rows, steps);
-    let disputed = |(a, b): (usize, usize)| {
-        let p: Vec<f32> = returns.iter().map(|r| 1.0 / (1.0 + (r[b] - r[a]).exp())).collect();
-        let mean = p.iter().sum::<f32>() / p.len() as f32;
-        p.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / p.len() as f32
-    };
+    let disputed = |(a, b): (usize, usize)| dispute(&returns, a, b);
     let wanted = want - pairs.len();
     if rule.candidate_pairs == 0 {
         let disputed_pairs = most_disputed(n, &pairs, wanted, disputed, rng);
@@ -105,6 +101,14 @@ pub fn select_pairs(
     scored.sort_by(|x, y| y.0.total_cmp(&x.0));
     pairs.extend(scored.into_iter().take(wanted).map(|(_, p)| p));
     pairs
+}
+
+/// How disputed the pair (a, b) is: the variance over the members (each a row of clip returns)
+/// of their probability that clip `a` is better.
+fn dispute(returns: &[Vec<f32>], a: usize, b: usize) -> f32 {
+    let p: Vec<f32> = returns.iter().map(|r| 1.0 / (1.0 + (r[b] - r[a]).exp())).collect();
+    let mean = p.iter().sum::<f32>() / p.len() as f32;
+    p.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / p.len() as f32
 }
 
 /// The `want` most disputed pairs of `n` clips, greedily, no clip in two of them nor in one of
@@ -175,11 +179,7 @@ pub fn champion_pairs(
     let returns = snapshot.clip_returns(&rows, steps);
     let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
     let champion = (0..n + hall.len()).fold(0, |best, i| if mean(i) > mean(best) { i } else { best });
-    let disputed = |c: usize| {
-        let p: Vec<f32> = returns.iter().map(|r| 1.0 / (1.0 + (r[c] - r[champion]).exp())).collect();
-        let m = p.iter().sum::<f32>() / p.len() as f32;
-        p.iter().map(|x| (x - m) * (x - m)).sum::<f32>() / p.len() as f32
-    };
+    let disputed = |c: usize| dispute(&returns, champion, c);
     let mut taken = vec![false; n];
     if champion < n {
         taken[champion] = true;
