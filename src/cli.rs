@@ -114,6 +114,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ClipCommand,
     },
+    /// Work with learned reward models.
+    Reward {
+        #[command(subcommand)]
+        command: RewardCommand,
+    },
     /// Measure speed; prints one JSON object with --json.
     Bench {
         #[command(subcommand)]
@@ -217,8 +222,39 @@ pub enum ClipCommand {
         run: PathBuf,
         /// The reward model of the last snapshot at or before this many env steps, instead of
         /// the checkpoint's.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "model")]
         at_step: Option<u64>,
+        /// A reward model saved elsewhere (`backflip reward refit --out DIR`), instead of the
+        /// run's own.
+        #[arg(long)]
+        model: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RewardCommand {
+    /// Fit a reward model afresh on a run's first comparisons, as its trainer holds them (the
+    /// same held-out answers and inputs), and save it into a folder: to compare with the model
+    /// the run grew round by round (`backflip clip rewards RUN --model DIR`).
+    Refit {
+        /// The run folder (a run trained on comparisons).
+        run: PathBuf,
+        /// Comparisons to fit on: the run's first this many in force (default: all).
+        #[arg(long)]
+        comparisons: Option<usize>,
+        /// Epochs over them (default: the run's prefs.pretrain_epochs).
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// Seed of the members' initial weights and resampling (default: the run's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Preference settings written over the run's (the reward model's among them), as
+        /// `train --pref-config` takes them: to fit another model on the same answers.
+        #[arg(long)]
+        pref_config: Option<PathBuf>,
+        /// Folder to save the model in (created; reward.json and the members' weights).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 

@@ -87,16 +87,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let clip = ClipDir::new(dir.join("clips")).resolve(&clip).with_context(|| format!("clip '{clip}'"))?;
             crate::say!("{}", clip.to_json());
         }
-        Command::Clip { command: ClipCommand::Rewards { run, at_step } } => {
+        Command::Clip { command: ClipCommand::Rewards { run, at_step, model } } => {
             let (dir, config) = RunDir::open(&run)?;
             let device = config.device.device()?;
-            let which = at_step.map_or_else(|| "its checkpoint".to_string(), |s| format!("a snapshot at or before step {s}"));
-            let reward = dir
-                .load_reward_model(at_step, &device)?
-                .with_context(|| format!("{}: no reward model kept in {which} (a run on a known reward, or one made before reward models were kept)", run.display()))?;
+            let reward = match model {
+                Some(model) => crate::reward::RewardSnapshot::load(&model, &device)?
+                    .with_context(|| format!("{}: no reward model there (no reward.json)", model.display()))?,
+                None => {
+                    let which = at_step.map_or_else(|| "its checkpoint".to_string(), |s| format!("a snapshot at or before step {s}"));
+                    dir.load_reward_model(at_step, &device)?
+                        .with_context(|| format!("{}: no reward model kept in {which} (a run on a known reward, or one made before reward models were kept)", run.display()))?
+                }
+            };
             let clips = ClipDir::new(dir.path.join("clips")).load_every()?;
             crate::output::write(format_args!("{}\n", crate::eval::learned_rewards_json(&reward, &config.scene, &clips, "clips")?))?;
         }
+        Command::Reward { command: RewardCommand::Refit { run, comparisons, epochs, seed, pref_config, out } } => refit(run, comparisons, epochs, seed, pref_config, out)?,
         Command::Bench { command: BenchCommand::Sim { scene, steps, envs, json } } => {
             let scene = Arc::new(Scene::resolve(&scene)?);
             let b = crate::bench::bench_sim(scene, steps, envs)?;
@@ -358,5 +364,38 @@ fn experiment(args: ExperimentArgs) -> anyhow::Result<()> {
     }
     crate::output::write(format_args!("{}", std::fs::read_to_string(experiment.path.join("results.md"))?))?;
     crate::say!("plot: {}", experiment.path.join("success.png").display());
+    Ok(())
+}
+
+/// `backflip reward refit`: a reward model fitted afresh on a run's first comparisons.
+fn refit(run: PathBuf, comparisons: Option<usize>, epochs: Option<usize>, seed: Option<u64>, pref_config: Option<PathBuf>, out: PathBuf) -> anyhow::Result<()> {
+    let (dir, config) = RunDir::open(&run)?;
+    let prefs = config.prefs.as_ref().with_context(|| format!("{}: a run on a known reward has no comparisons to fit", run.display()))?;
+    let prefs = match &pref_config {
+        Some(p) => &settings::overlay_pref_file(prefs, p)?,
+        None => prefs,
+    };
+    let store = dir.store_path();
+    anyhow::ensure!(store.exists(), "{}: no comparison store (a run kept in PostgreSQL cannot be refitted yet)", store.display());
+    let (lines, _) = crate::prefs::ComparisonStore::read_lines(&store)?;
+    let (_, in_force) = crate::prefs::ComparisonStore::in_force(&lines);
+    let n = comparisons.unwrap_or(in_force.len());
+    anyhow::ensure!(n >= 1 && n <= in_force.len(), "--comparisons {n}: {} holds {} comparisons in force", store.display(), in_force.len());
+    let epochs = epochs.unwrap_or(prefs.pretrain_epochs);
+    anyhow::ensure!(epochs >= 1, "--epochs must be at least 1");
+    anyhow::ensure!(!out.join("reward.json").exists(), "{}: holds a reward model already; choose another --out", out.display());
+    std::fs::create_dir_all(&out).with_context(|| format!("{}: cannot create", out.display()))?;
+    let clips = dir.clips();
+    let device = config.device.device()?;
+    let (model, stats) = crate::prefs::trainer::refit(&in_force[..n], |id| Ok(clips.load(id)?), prefs, &config.scene, &device, seed.unwrap_or(config.seed), epochs)?;
+    model.save(&out)?;
+    crate::say!(
+        "fitted on {} comparisons ({} trained on, {} held out) for {epochs} epochs: held-out agreement {:.3}; saved in {}",
+        n,
+        stats.train_pairs,
+        stats.val_pairs,
+        stats.val_accuracy,
+        out.display()
+    );
     Ok(())
 }

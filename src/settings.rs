@@ -215,20 +215,25 @@ fn overlay(base: &mut serde_json::Value, over: serde_json::Value) {
     }
 }
 
+/// `base` with the fields a `--pref-config` file names written over it, checked.
+pub fn overlay_pref_file(base: &PrefConfig, p: &std::path::Path) -> anyhow::Result<PrefConfig> {
+    let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
+    let over: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{}: malformed preference settings", p.display()))?;
+    anyhow::ensure!(over.is_object(), "{}: preference settings must be a JSON object of PrefConfig fields", p.display());
+    let mut merged = serde_json::to_value(base)?;
+    overlay(&mut merged, over);
+    let c: PrefConfig = serde_path_to_error::deserialize(merged).map_err(|e| anyhow::anyhow!("{}: malformed preference settings: {e}", p.display()))?;
+    c.validate().with_context(|| p.display().to_string())?;
+    Ok(c)
+}
+
 impl PrefArgs {
     /// The preference settings of a new run of `task` and `total_steps`: the task's defaults,
     /// then the `--pref-config` file's fields, then the options.
     pub fn pref_config(&self, task: TaskKind, total_steps: u64) -> anyhow::Result<PrefConfig> {
         let mut c = PrefConfig::for_run(task, total_steps);
         if let Some(p) = &self.pref_config {
-            let text = std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))?;
-            let over: serde_json::Value =
-                serde_json::from_str(&text).with_context(|| format!("{}: malformed preference settings", p.display()))?;
-            anyhow::ensure!(over.is_object(), "{}: preference settings must be a JSON object of PrefConfig fields", p.display());
-            let mut merged = serde_json::to_value(&c)?;
-            overlay(&mut merged, over);
-            c = serde_path_to_error::deserialize(merged).map_err(|e| anyhow::anyhow!("{}: malformed preference settings: {e}", p.display()))?;
-            c.validate().with_context(|| p.display().to_string())?;
+            c = overlay_pref_file(&c, p)?;
         }
         c.explore_steps = self.explore_steps.unwrap_or(c.explore_steps);
         let t = &mut c.teacher;

@@ -184,9 +184,6 @@ fn the_labeler_report_covers_the_teacher_and_a_person() {
     assert!(teacher_row[7].starts_with("100% of"), "the rational teacher agrees with the judge: {table}");
 }
 
-/// `prefs.explore_steps`: PPO first trains on the novelty of the torso's state, without a
-/// comparison; the initial comparisons are asked about clips of the explored policy, and the
-/// schedule of the rest starts there.
 /// A short oracle run (`args` added) with a `--pref-config` file holding `json`, finished.
 fn oracle_run_with_pref_config(name: &str, json: &str, args: &[&str]) -> Scratch {
     let run = Scratch::fresh(name);
@@ -205,6 +202,9 @@ fn oracle_run_with_pref_config(name: &str, json: &str, args: &[&str]) -> Scratch
     run
 }
 
+/// `prefs.explore_steps`: PPO first trains on the novelty of the torso's state, without a
+/// comparison; the initial comparisons are asked about clips of the explored policy, and the
+/// schedule of the rest starts there.
 #[test]
 fn exploration_comes_before_the_first_comparison() {
     let run = oracle_run_with_pref_config("explore", r#"{"explore_steps": 8192}"#, &["--comparisons", "32", "--steps", "24576"]);
@@ -365,4 +365,72 @@ fn champion_queries_ask_the_clip_paid_most_again() {
     // asked about in at least three.
     assert!(modelled.iter().all(|a| times[a["left"].as_str().unwrap()] > 1 || times[a["right"].as_str().unwrap()] > 1), "{modelled:?}");
     assert!(times.values().any(|&k| k >= 3), "{times:?}");
+}
+
+/// Each saved clip's summed reward under the run's own model, or under one saved apart.
+fn clip_returns(run: &Path, model: Option<&Path>) -> std::collections::BTreeMap<String, f64> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_backflip"));
+    cmd.args(["clip", "rewards"]).arg(run);
+    if let Some(m) = model {
+        cmd.arg("--model").arg(m);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    printed["clips"].as_object().unwrap().iter().map(|(id, r)| (id.clone(), r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).sum())).collect()
+}
+
+/// `backflip reward refit`: a model fitted afresh on a run's first answers, saved apart and read
+/// by `clip rewards --model`; it agrees with those answers, the same seed gives the same model
+/// and another seed another; settings written over the run's (another input) fit too; bad
+/// requests are one line and leave a saved model as it was.
+#[test]
+fn a_refit_model_is_fitted_afresh_on_the_runs_first_answers() {
+    let args = ["--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "32", "--steps", "24576"];
+    let run = oracle_run_with_pref_config("refit", "{}", &args);
+    let refit = |out: &Path, more: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_backflip")).args(["reward", "refit"]).arg(&run).args(["--comparisons", "24", "--epochs", "40"]).args(more).arg("--out").arg(out).output().unwrap()
+    };
+    let models = [run.join("refit-a"), run.join("refit-b"), run.join("refit-seed-9"), run.join("refit-obs-action")];
+    let input = run.join("obs-action.json");
+    std::fs::write(&input, r#"{"reward": {"input": "obs_action"}}"#).unwrap();
+    let input_arg = ["--pref-config", input.to_str().unwrap()];
+    for (model, more) in models.iter().zip([&[][..], &[], &["--seed", "9"], &input_arg]) {
+        let out = refit(model, more);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("fitted on 24 comparisons"), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+    let returns: Vec<_> = models.iter().map(|m| clip_returns(&run, Some(m))).collect();
+    let own = clip_returns(&run, None);
+    assert_eq!(returns[0].keys().collect::<Vec<_>>(), own.keys().collect::<Vec<_>>(), "every saved clip");
+    assert_eq!(returns[0], returns[1], "the same seed, the same model");
+    assert_ne!(returns[0], returns[2], "another seed, another model");
+    assert_ne!(returns[0], own, "not the run's own model");
+    // Each fitted model prefers the clip the teacher chose in most of the 24 answers.
+    let answers = answers_without_clock(&run);
+    for (model, r) in models.iter().zip(&returns) {
+        let strict: Vec<_> = answers[..24].iter().filter(|a| a["answer"] == "left" || a["answer"] == "right").collect();
+        let agree = strict.iter().filter(|a| (r[a["left"].as_str().unwrap()] > r[a["right"].as_str().unwrap()]) == (a["answer"] == "left")).count();
+        assert!(agree * 4 >= strict.len() * 3, "{}: agrees with {agree} of {} answers", model.display(), strict.len());
+    }
+
+    // Bad requests: one line naming what is wrong; the model saved first is left as it was.
+    let saved = std::fs::read(models[0].join("reward.json")).unwrap();
+    let one_line = |out: std::process::Output, says: &str| {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.trim().lines().count() == 1 && err.contains(says), "{err}");
+    };
+    one_line(refit(&models[0], &[]), "holds a reward model already");
+    let store = run.join("comparisons.jsonl");
+    for n in ["0", "100000"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_backflip")).args(["reward", "refit"]).arg(&run).args(["--comparisons", n, "--out"]).arg(run.join("refit-bad")).output().unwrap();
+        one_line(out, &format!("--comparisons {n}: {}", store.display()));
+    }
+    let bad = run.join("hidden-0.json");
+    std::fs::write(&bad, r#"{"reward": {"hidden": 0}}"#).unwrap();
+    one_line(refit(&run.join("refit-bad"), &["--pref-config", bad.to_str().unwrap()]), "reward.hidden");
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip")).args(["clip", "rewards"]).arg(&run).arg("--model").arg(run.join("clips")).output().unwrap();
+    one_line(out, "no reward model there");
+    assert_eq!(std::fs::read(models[0].join("reward.json")).unwrap(), saved);
+    assert!(!run.join("refit-bad").join("reward.json").exists());
 }

@@ -73,6 +73,11 @@ impl TrainingSet {
         true
     }
 
+    /// The rows of the latest 64 pairs' clips: what each round renormalises the members on.
+    fn recent_rows(&self) -> Vec<f32> {
+        self.pairs.iter().rev().take(64).flat_map(|p| p.left.iter().chain(p.right.iter()).copied()).collect()
+    }
+
     /// Applies one change of the store; returns whether it added a pair to train on.
     fn apply(&mut self, change: StoreChange) -> bool {
         match change {
@@ -131,8 +136,7 @@ pub(super) fn trainer(
     }
     let mut version = 0;
     let mut publish = |set: &TrainingSet, epochs: usize| {
-        let recent: Vec<f32> = set.pairs.iter().rev().take(64).flat_map(|p| p.left.iter().chain(p.right.iter()).copied()).collect();
-        let stats = ensemble.train(&set.pairs, epochs, &recent);
+        let stats = ensemble.train(&set.pairs, epochs, &set.recent_rows());
         version += 1;
         let _ = events.send(TrainerEvent::Snapshot(ensemble.snapshot(version), stats));
     };
@@ -176,3 +180,36 @@ pub(super) fn trainer(
     }
 }
 
+
+/// A reward ensemble fitted afresh, for `epochs` epochs, on `comparisons` (a run's first ones,
+/// in the store's order) as the run's trainer holds them: the same held-out share by id, the
+/// same inputs, the same renormalisation. What `backflip reward refit` writes, to tell a model's
+/// drift from what its answers say (docs/notebook/2026-12-07-refit.md).
+pub fn refit(
+    comparisons: &[Comparison],
+    mut load_clip: impl FnMut(&str) -> anyhow::Result<Clip>,
+    config: &PrefConfig,
+    scene: &crate::scene::Scene,
+    device: &burn::prelude::Device,
+    seed: u64,
+    epochs: usize,
+) -> anyhow::Result<(RewardSnapshot, RewardStats)> {
+    let (input, bodies) = (config.reward.input, scene.bodies.len());
+    let mut set = TrainingSet { pairs: Vec::new(), ids: Vec::new(), in_force: 0, holdout: config.reward.holdout, seed, input, bodies };
+    let mut rows: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
+    let mut load = |id: &str| -> anyhow::Result<Arc<Vec<f32>>> {
+        if let Some(r) = rows.get(id) {
+            return Ok(r.clone());
+        }
+        let r = Arc::new(input.clip_rows(&load_clip(id)?, bodies));
+        rows.insert(id.to_owned(), r.clone());
+        Ok(r)
+    };
+    for c in comparisons {
+        set.push(c.id, c.answer, load(&c.left)?, load(&c.right)?);
+    }
+    anyhow::ensure!(set.pairs.iter().any(|p| !p.validation), "no comparison to train on among the {} given", comparisons.len());
+    let mut ensemble = RewardEnsemble::new(config.reward.clone(), input.dim(scene), device, seed);
+    let stats = ensemble.train(&set.pairs, epochs, &set.recent_rows());
+    Ok((ensemble.snapshot(1), stats))
+}
