@@ -529,24 +529,52 @@ fn the_champion_is_the_clip_the_model_pays_most_and_meets_each_partner_once() {
     }
 }
 
+/// Ladder queries: each rung (a clip that won, asked about again; indices after the pool's and
+/// the hall's) meets the pool clip the model pays most, either way round; none without a pool.
 #[test]
-fn the_champion_share_is_checked() {
+fn a_ladder_rung_meets_the_pool_clip_the_model_pays_most() {
+    use backflip::reward::ladder_pairs;
+    let (pairs, snap) = selection_model();
+    let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
+    let rows: Vec<f32> = clips[..50].iter().flat_map(|c| c.iter().copied()).collect();
+    let returns = snap.clip_returns(&rows, 10);
+    let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
+    let top = (0..50).max_by(|&a, &b| mean(a).total_cmp(&mean(b))).unwrap();
+    let picked = ladder_pairs(&snap, &clips[..50], 4, 6, 10, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
+    let rungs: Vec<usize> = picked.iter().map(|&(a, b)| if a == top { b } else { a }).collect();
+    assert_eq!(rungs, (54..60).collect::<Vec<_>>(), "{picked:?}");
+    assert!(picked.iter().all(|&(a, b)| (a == top) != (b == top)), "{picked:?}");
+    assert!(picked.iter().any(|&(a, _)| a == top) && picked.iter().any(|&(_, b)| b == top), "either way round: {picked:?}");
+    assert!(ladder_pairs(&snap, &[], 0, 3, 10, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3)).is_empty());
+}
+
+#[test]
+fn the_champion_and_ladder_shares_are_checked() {
     use backflip::reward::QueryMode;
-    let with = |champion_share: f32, uniform_share: f32, queries| PrefConfig { champion_share, uniform_share, queries, ..PrefConfig::default() }.validate();
-    assert!(with(0.0, 0.0, QueryMode::Disagreement).is_ok() && with(0.5, 0.5, QueryMode::Disagreement).is_ok() && with(1.0, 0.0, QueryMode::Disagreement).is_ok());
-    for (share, uniform, queries, says) in [
-        (1.5, 0.0, QueryMode::Disagreement, "prefs.champion_share must be in"),
-        (-0.1, 0.0, QueryMode::Disagreement, "prefs.champion_share must be in"),
-        (0.6, 0.5, QueryMode::Disagreement, "add up to more than every query"),
-        (0.5, 0.0, QueryMode::Uniform, "prefs.champion_share"),
-    ] {
-        let err = with(share, uniform, queries).unwrap_err().to_string();
-        assert!(err.contains(says) && err.lines().count() == 1, "{share} {uniform}: {err}");
+    for name in ["champion_share", "ladder_share"] {
+        let with = |share: f32, uniform_share: f32, queries| {
+            let mut c = PrefConfig { uniform_share, queries, ..PrefConfig::default() };
+            if name == "champion_share" { c.champion_share = share } else { c.ladder_share = share }
+            c.validate()
+        };
+        assert!(with(0.0, 0.0, QueryMode::Disagreement).is_ok() && with(0.5, 0.5, QueryMode::Disagreement).is_ok() && with(1.0, 0.0, QueryMode::Disagreement).is_ok());
+        for (share, uniform, queries, says) in [
+            (1.5, 0.0, QueryMode::Disagreement, format!("prefs.{name} must be in")),
+            (-0.1, 0.0, QueryMode::Disagreement, format!("prefs.{name} must be in")),
+            (0.6, 0.5, QueryMode::Disagreement, "add up to more than every query".to_string()),
+            (0.5, 0.0, QueryMode::Uniform, format!("prefs.{name}")),
+        ] {
+            let err = with(share, uniform, queries).unwrap_err().to_string();
+            assert!(err.contains(&says) && err.lines().count() == 1, "{name} {share} {uniform}: {err}");
+        }
     }
-    // Left at 0 it is not written, and a run.json without it reads back as 0.
+    let both = PrefConfig { champion_share: 0.5, ladder_share: 0.6, ..PrefConfig::default() };
+    assert!(both.validate().unwrap_err().to_string().contains("add up to more than every query"));
+    // Left at 0 they are not written, and a run.json without them reads back as 0.
     let json = serde_json::to_string(&PrefConfig::default()).unwrap();
-    assert!(!json.contains("champion_share"), "{json}");
-    assert_eq!(serde_json::from_str::<PrefConfig>(&json).unwrap().champion_share, 0.0);
-    let set = PrefConfig { champion_share: 0.5, ..PrefConfig::default() };
+    assert!(!json.contains("champion_share") && !json.contains("ladder_share"), "{json}");
+    let read = serde_json::from_str::<PrefConfig>(&json).unwrap();
+    assert_eq!((read.champion_share, read.ladder_share), (0.0, 0.0));
+    let set = PrefConfig { champion_share: 0.5, ladder_share: 0.25, ..PrefConfig::default() };
     assert_eq!(serde_json::from_str::<PrefConfig>(&serde_json::to_string(&set).unwrap()).unwrap(), set);
 }

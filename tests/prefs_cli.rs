@@ -367,6 +367,29 @@ fn champion_queries_ask_the_clip_paid_most_again() {
     assert!(times.values().any(|&k| k >= 3), "{times:?}");
 }
 
+/// `prefs.ladder_share` 1 in a short run: queries asked with a reward model ask again about
+/// clips that won an earlier answer (10 of 36 here; the same run with the default share: 1, a
+/// clip met twice within one selection).
+#[test]
+fn ladder_queries_ask_again_about_the_clips_that_won() {
+    let args = ["--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "48", "--steps", "40960"];
+    let run = oracle_run_with_pref_config("ladder", r#"{"ladder_share": 1.0}"#, &args);
+    let run_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run_json["prefs"]["ladder_share"], 1.0);
+    let initial = (48.0 * run_json["prefs"]["initial_share"].as_f64().unwrap()).round() as usize;
+    let answers = answers_without_clock(&run);
+    let mut won = std::collections::HashSet::new();
+    let mut again = 0;
+    for (i, a) in answers.iter().enumerate() {
+        let ids = ["left", "right"].map(|s| a[s].as_str().unwrap());
+        again += (i >= initial && ids.iter().any(|id| won.contains(id))) as usize;
+        if let Some(side) = a["answer"].as_str().filter(|s| *s == "left" || *s == "right") {
+            won.insert(a[side].as_str().unwrap());
+        }
+    }
+    assert!(again >= 5, "{again} queries asked again about a winner, of {} answers", answers.len());
+}
+
 /// Each saved clip's summed reward under the run's own model, or under one saved apart.
 fn clip_returns(run: &Path, model: Option<&Path>) -> std::collections::BTreeMap<String, f64> {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_backflip"));

@@ -2,6 +2,7 @@
 //! stages, and puts each new reward snapshot where the environments read it. With a scripted
 //! labeler it drives the stages in lockstep (stages.rs), so that a seed gives one run.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rand::{RngExt, SeedableRng};
@@ -47,7 +48,7 @@ pub struct Preferences {
     /// Lockstep: the PPO iteration at which the requested round's snapshot is taken up...
     round_due: Option<u64>,
     /// ...the snapshot, once it has arrived...
-    ready: Option<(RewardSnapshot, RewardStats)>,
+    ready: Option<(RewardSnapshot, RewardStats, Arc<Vec<String>>)>,
     /// ...and the answers in force when that round was asked for.
     round_answered: usize,
     /// Reward snapshots PPO has trained on, over the whole run.
@@ -174,15 +175,15 @@ impl Preferences {
                 self.asked -= self.answered.saturating_sub(n).min(self.asked);
                 self.answered = n;
             }
-            TrainerEvent::Snapshot(snap, stats) if self.stages.lockstep => self.ready = Some((snap, stats)),
-            TrainerEvent::Snapshot(snap, stats) => self.use_snapshot(snap, stats),
+            TrainerEvent::Snapshot(snap, stats, winners) if self.stages.lockstep => self.ready = Some((snap, stats, winners)),
+            TrainerEvent::Snapshot(snap, stats, winners) => self.use_snapshot(snap, stats, winners),
             TrainerEvent::Error(e) => anyhow::bail!("reward trainer: {e}"),
         }
         Ok(())
     }
 
-    fn use_snapshot(&mut self, snap: RewardSnapshot, stats: RewardStats) {
-        self.stages.use_snapshot(snap.clone());
+    fn use_snapshot(&mut self, snap: RewardSnapshot, stats: RewardStats, winners: Arc<Vec<String>>) {
+        self.stages.use_snapshot(snap.clone(), winners);
         self.learned.set(snap);
         self.last_stats = Some(stats);
         self.rounds_used += 1;
@@ -240,8 +241,8 @@ impl Preferences {
                 return Ok(false);
             }
         }
-        let (snap, stats) = self.ready.take().expect("checked above");
-        self.use_snapshot(snap, stats);
+        let (snap, stats, winners) = self.ready.take().expect("checked above");
+        self.use_snapshot(snap, stats, winners);
         self.round_due = None;
         Ok(true)
     }

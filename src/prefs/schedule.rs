@@ -80,6 +80,15 @@ pub struct PrefConfig {
     /// docs/notebook/2026-12-07-novelty-champion.md).
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub champion_share: f32,
+    /// Share of the queries asked with a reward model that ask again about a clip that won an
+    /// answer, newest first and each once, against the pool clip the model pays most (a ladder;
+    /// src/reward/select.rs, `ladder_pairs`); 0 by default: none. Why: a tumbling run's flips won
+    /// their first answer 39 times in 41, the other clips a third of theirs, and the clip its
+    /// model paid most was one its teacher scored far below every flip, yet no answer set the two
+    /// side by side (docs/notebook/2026-12-07-refit.md). A resumed run asks again only about
+    /// winners it asked about since it resumed.
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
+    pub ladder_share: f32,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward
     /// (src/reward/novelty.rs), so that the first clips show varied motion. Part of the run's
     /// step budget; the schedule of comparisons starts after it. 0: none.
@@ -162,6 +171,7 @@ impl Default for PrefConfig {
             initial_pairs_per_clip: 0,
             candidate_pairs: default_candidate_pairs(),
             champion_share: 0.0,
+            ladder_share: 0.0,
             explore_steps: 0,
             pretrain_epochs: 100,
             epochs_per_round: 10,
@@ -234,11 +244,18 @@ impl PrefConfig {
             "prefs.champion_share ({}) pairs queries with the clip the model pays most; with queries: uniform every query is random",
             self.champion_share
         );
+        within("prefs.ladder_share", self.ladder_share as f64, 0.0, 1.0, false)?;
         anyhow::ensure!(
-            self.uniform_share + self.champion_share <= 1.0,
-            "prefs.uniform_share ({}) and prefs.champion_share ({}) add up to more than every query",
+            self.ladder_share == 0.0 || self.queries == QueryMode::Disagreement,
+            "prefs.ladder_share ({}) asks again about winners against the clip the model pays most; with queries: uniform every query is random",
+            self.ladder_share
+        );
+        anyhow::ensure!(
+            self.uniform_share + self.champion_share + self.ladder_share <= 1.0,
+            "prefs.uniform_share ({}), prefs.champion_share ({}) and prefs.ladder_share ({}) add up to more than every query",
             self.uniform_share,
-            self.champion_share
+            self.champion_share,
+            self.ladder_share
         );
         anyhow::ensure!(
             self.initial() >= 1,

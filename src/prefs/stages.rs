@@ -20,7 +20,7 @@ use super::schedule::PrefConfig;
 use super::store::{Comparison, ComparisonStore, StoreLine};
 use super::trainer::{Round, StoreChange, TrainerEvent, trainer};
 use crate::clip::{Clip, ClipDir};
-use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, SelectRule, champion_pairs, select_pairs};
+use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, SelectRule, champion_pairs, ladder_pairs, select_pairs};
 use crate::task::Task;
 
 /// A question for the labeler.
@@ -32,7 +32,8 @@ pub struct Query {
 enum SelectorMsg {
     Clips(Vec<Clip>),
     Want(usize),
-    Snapshot(RewardSnapshot),
+    /// The model PPO now trains on, and the clips its answers chose (the ladder's rungs).
+    Snapshot(RewardSnapshot, Arc<Vec<String>>),
     /// Replies with the number of queries sent so far, once every earlier message is handled.
     Settle(Sender<usize>),
 }
@@ -171,8 +172,8 @@ pub fn start(setup: StageSetup, labeler: Option<Box<dyn Labeler>>) -> anyhow::Re
     };
     let task = Task::for_scene(&setup.scene);
     let rule = SelectRule { initial_pairs_per_clip: setup.config.initial_pairs_per_clip, candidate_pairs: setup.config.candidate_pairs };
-    let champion_share = setup.config.champion_share as f64;
-    let selecting = SelectorSetup { save, steps, random_share, champion_share, rule, seed, input, bodies, task, tally: tally.clone() };
+    let (champion_share, ladder_share) = (setup.config.champion_share as f64, setup.config.ladder_share as f64);
+    let selecting = SelectorSetup { save, steps, random_share, champion_share, ladder_share, rule, seed, input, bodies, task, tally: tally.clone() };
     std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, selecting))?;
     let ensemble = RewardEnsemble::new(setup.config.reward.clone(), input.dim(&setup.scene), &setup.device, seed);
     let (to_trainer, rounds) = unbounded::<Round>();
@@ -249,8 +250,8 @@ impl Stages {
     }
 
     /// Hands the selector the reward model PPO now trains on (it picks queries by it).
-    pub fn use_snapshot(&self, snapshot: RewardSnapshot) {
-        let _ = self.to_selector.send(SelectorMsg::Snapshot(snapshot));
+    pub fn use_snapshot(&self, snapshot: RewardSnapshot, winners: Arc<Vec<String>>) {
+        let _ = self.to_selector.send(SelectorMsg::Snapshot(snapshot, winners));
     }
 
     /// Waits until the selector has handled everything sent to it; returns the number of
@@ -309,6 +310,8 @@ struct SelectorSetup {
     /// Share of them that pair the clip the model pays most with a pool clip
     /// (`prefs.champion_share`).
     champion_share: f64,
+    /// Share of them that ask again about a clip that won an answer (`prefs.ladder_share`).
+    ladder_share: f64,
     /// How pairs are drawn before and after there is a reward model.
     rule: SelectRule,
     seed: u64,
@@ -323,11 +326,17 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
     const POOL: usize = 200;
     // Clips asked about that stay candidates for the champion (`champion_pairs`'s hall).
     const RECENT_ASKED: usize = 32;
-    let SelectorSetup { mut save, steps, random_share, champion_share, rule, seed, input, bodies, task, tally } = setup;
+    let SelectorSetup { mut save, steps, random_share, champion_share, ladder_share, rule, seed, input, bodies, task, tally } = setup;
     let mut pool: Vec<Candidate> = Vec::new();
     // The last champion (kept until the model pays another clip more) and the latest clips asked.
     let (mut champion, mut recent_asked): (Option<Candidate>, VecDeque<Candidate>) = (None, VecDeque::new());
     let mut modelled_champion = 0usize;
+    // With ladder queries: every clip asked about, by id; the winners of the latest snapshot's
+    // answers; those asked about again already.
+    let mut asked: std::collections::HashMap<String, Candidate> = std::collections::HashMap::new();
+    let mut winners: Arc<Vec<String>> = Arc::new(Vec::new());
+    let mut laddered: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut modelled_ladder = 0usize;
     let mut snapshot: Option<RewardSnapshot> = None;
     let mut want = 0usize;
     let mut issued = 0usize;
@@ -350,7 +359,10 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
                 pool.drain(..excess);
             }
             SelectorMsg::Want(n) => want += n,
-            SelectorMsg::Snapshot(s) => snapshot = Some(s),
+            SelectorMsg::Snapshot(s, w) => {
+                snapshot = Some(s);
+                winners = w;
+            }
         }
         if want == 0 || pool.len() < 2 {
             continue;
@@ -365,6 +377,22 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             }
             _ => 0,
         };
+        let ladders = match snapshot.as_ref() {
+            Some(_) if ladder_share > 0.0 => ((((modelled + want) as f64) * ladder_share).floor() as usize)
+                .saturating_sub(modelled_ladder)
+                .min(want - at_random - champions),
+            _ => 0,
+        };
+        // The rungs: winners asked about but not yet again, newest first, each once (a clip may
+        // have won several answers).
+        let mut seen = std::collections::HashSet::new();
+        let rungs: Vec<&Candidate> = winners
+            .iter()
+            .rev()
+            .filter(|id| !laddered.contains(*id) && seen.insert(id.as_str()))
+            .filter_map(|id| asked.get(id))
+            .take(ladders)
+            .collect();
         let hall: Vec<&Candidate> = champion.iter().chain(&recent_asked).collect();
         let (crowned, mut picked) = match snapshot.as_ref() {
             Some(s) if champions > 0 => {
@@ -375,14 +403,22 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             _ => (None, Vec::new()),
         };
         let champion_picked = picked.len();
-        picked.extend(select_pairs(snapshot.as_ref(), &rows, steps, want - champion_picked, at_random, rule, &mut rng));
+        let mut ladder_picked = 0;
+        if let Some(s) = snapshot.as_ref().filter(|_| !rungs.is_empty()) {
+            let ladder = ladder_pairs(s, &rows, hall.len(), rungs.len(), steps, &mut rng);
+            ladder_picked = ladder.len();
+            picked.extend(ladder);
+        }
+        picked.extend(select_pairs(snapshot.as_ref(), &rows, steps, want - champion_picked - ladder_picked, at_random, rule, &mut rng));
         if snapshot.is_some() {
             modelled += picked.len();
             modelled_at_random += at_random.min(picked.len());
             modelled_champion += champion_picked;
+            modelled_ladder += ladder_picked;
         }
         let n = pool.len();
-        let clip_at = |i: usize| if i < n { &pool[i] } else { hall[i - n] };
+        let h = hall.len();
+        let clip_at = |i: usize| if i < n { &pool[i] } else if i < n + h { hall[i - n] } else { rungs[i - n - h] };
         let crowned = crowned.filter(|_| champion_picked > 0).map(|i| clip_at(i).clone());
         {
             let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
@@ -412,6 +448,10 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
         used.dedup();
         if crowned.is_some() {
             champion = crowned;
+        }
+        laddered.extend(rungs.iter().map(|c| c.clip.id.clone()));
+        if ladder_share > 0.0 {
+            asked.extend(used.iter().map(|&i| (pool[i].clip.id.clone(), pool[i].clone())));
         }
         if champion_share > 0.0 {
             recent_asked.extend(used.iter().map(|&i| pool[i].clone()));

@@ -17,7 +17,9 @@ use crate::reward::{LabeledPair, RewardEnsemble, RewardInput, RewardSnapshot, Re
 /// What the trainer tells the main thread.
 #[allow(clippy::large_enum_variant)] // a few events a second: boxing the snapshot buys nothing
 pub enum TrainerEvent {
-    Snapshot(RewardSnapshot, RewardStats),
+    /// A round's model, its figures, and the clip that won each strict answer it was trained
+    /// on, in the store's order (what `prefs.ladder_share` asks about again).
+    Snapshot(RewardSnapshot, RewardStats, Arc<Vec<String>>),
     Answered(usize),
     Error(String),
 }
@@ -55,6 +57,8 @@ struct TrainingSet {
     pairs: Vec<LabeledPair>,
     /// The store id of each pair, to drop it again on a withdrawal.
     ids: Vec<u64>,
+    /// The clip each pair's answer chose, where it chose one (not "equal").
+    winners: Vec<Option<String>>,
     /// Comparisons in force, "can't tell" included.
     in_force: usize,
     holdout: f32,
@@ -65,12 +69,24 @@ struct TrainingSet {
 }
 
 impl TrainingSet {
-    fn push(&mut self, id: u64, answer: Answer, left: Arc<Vec<f32>>, right: Arc<Vec<f32>>) -> bool {
+    /// Adds answer `id` about the clips `clips` (left, right) with their rows; returns whether it
+    /// is a pair to train on (not "can't tell").
+    fn push(&mut self, id: u64, answer: Answer, clips: (&str, &str), left: Arc<Vec<f32>>, right: Arc<Vec<f32>>) -> bool {
         self.in_force += 1;
         let Some(target) = target(answer) else { return false };
         self.pairs.push(LabeledPair { left, right, target, validation: held_out(id, self.holdout, self.seed) });
         self.ids.push(id);
+        self.winners.push(match answer {
+            Answer::Left => Some(clips.0.to_owned()),
+            Answer::Right => Some(clips.1.to_owned()),
+            _ => None,
+        });
         true
+    }
+
+    /// The clips the answers in force chose, in the store's order.
+    fn winners(&self) -> Arc<Vec<String>> {
+        Arc::new(self.winners.iter().flatten().cloned().collect())
     }
 
     /// The rows of the latest 64 pairs' clips: what each round renormalises the members on.
@@ -83,13 +99,14 @@ impl TrainingSet {
         match change {
             StoreChange::Added { id, answer, left, right } => {
                 let (l, r) = (self.input.clip_rows(&left, self.bodies), self.input.clip_rows(&right, self.bodies));
-                self.push(id, answer, Arc::new(l), Arc::new(r))
+                self.push(id, answer, (&left.id, &right.id), Arc::new(l), Arc::new(r))
             }
             StoreChange::Withdrawn(id) => {
                 self.in_force = self.in_force.saturating_sub(1);
                 if let Some(i) = self.ids.iter().position(|&p| p == id) {
                     self.ids.remove(i);
                     self.pairs.remove(i);
+                    self.winners.remove(i);
                 }
                 false
             }
@@ -112,7 +129,7 @@ pub(super) fn trainer(
     rounds: Option<Receiver<Round>>,
 ) {
     let (input, holdout) = (config.reward.input, config.reward.holdout);
-    let mut set = TrainingSet { pairs: Vec::new(), ids: Vec::new(), in_force: 0, holdout, seed, input, bodies };
+    let mut set = TrainingSet { pairs: Vec::new(), ids: Vec::new(), winners: Vec::new(), in_force: 0, holdout, seed, input, bodies };
     // Answers already in the store (a resumed run), with their clips from disk.
     let mut loaded: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
     let mut load = |id: &str| -> anyhow::Result<Arc<Vec<f32>>> {
@@ -126,7 +143,7 @@ pub(super) fn trainer(
     for c in &existing {
         match (load(&c.left), load(&c.right)) {
             (Ok(left), Ok(right)) => {
-                set.push(c.id, c.answer, left, right);
+                set.push(c.id, c.answer, (&c.left, &c.right), left, right);
             }
             (Err(e), _) | (_, Err(e)) => {
                 set.in_force += 1;
@@ -138,7 +155,7 @@ pub(super) fn trainer(
     let mut publish = |set: &TrainingSet, epochs: usize| {
         let stats = ensemble.train(&set.pairs, epochs, &set.recent_rows());
         version += 1;
-        let _ = events.send(TrainerEvent::Snapshot(ensemble.snapshot(version), stats));
+        let _ = events.send(TrainerEvent::Snapshot(ensemble.snapshot(version), stats, set.winners()));
     };
     if let Some(rounds) = rounds {
         // Lockstep: each round trains on exactly the answers the main thread counted.
@@ -195,7 +212,7 @@ pub fn refit(
     epochs: usize,
 ) -> anyhow::Result<(RewardSnapshot, RewardStats)> {
     let (input, bodies) = (config.reward.input, scene.bodies.len());
-    let mut set = TrainingSet { pairs: Vec::new(), ids: Vec::new(), in_force: 0, holdout: config.reward.holdout, seed, input, bodies };
+    let mut set = TrainingSet { pairs: Vec::new(), ids: Vec::new(), winners: Vec::new(), in_force: 0, holdout: config.reward.holdout, seed, input, bodies };
     let mut rows: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
     let mut load = |id: &str| -> anyhow::Result<Arc<Vec<f32>>> {
         if let Some(r) = rows.get(id) {
@@ -206,7 +223,7 @@ pub fn refit(
         Ok(r)
     };
     for c in comparisons {
-        set.push(c.id, c.answer, load(&c.left)?, load(&c.right)?);
+        set.push(c.id, c.answer, (&c.left, &c.right), load(&c.left)?, load(&c.right)?);
     }
     anyhow::ensure!(set.pairs.iter().any(|p| !p.validation), "no comparison to train on among the {} given", comparisons.len());
     let mut ensemble = RewardEnsemble::new(config.reward.clone(), input.dim(scene), device, seed);

@@ -204,3 +204,23 @@ pub fn champion_pairs(
     }
     (champion, pairs)
 }
+
+/// Ladder queries: each of `rungs` clips (a clip that won an answer, asked about again) against
+/// the pool clip the model pays most. Indices as `champion_pairs`'s: below `clips.len()` the
+/// pool's; the rungs follow `skip` indices after it (the hall's). Each pair either way round at
+/// random; none where the pool is empty.
+///
+/// Why: a tumbling run's flips won their first answer nearly always, yet its model paid most a
+/// clip its teacher scored far below them, no answer having set the two side by side
+/// (docs/notebook/2026-12-07-refit.md); a clip that won is asked again against that clip.
+pub fn ladder_pairs(snapshot: &RewardSnapshot, clips: &[&[f32]], skip: usize, rungs: usize, steps: usize, rng: &mut ChaCha8Rng) -> Vec<(usize, usize)> {
+    let n = clips.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let rows: Vec<f32> = clips.iter().flat_map(|c| c.iter().copied()).collect();
+    let returns = snapshot.clip_returns(&rows, steps);
+    let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
+    let top = (0..n).fold(0, |best, i| if mean(i) > mean(best) { i } else { best });
+    (0..rungs).map(|k| n + skip + k).map(|rung| if rng.random_bool(0.5) { (rung, top) } else { (top, rung) }).collect()
+}
