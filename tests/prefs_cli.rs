@@ -342,16 +342,23 @@ fn a_pref_config_file_changes_only_what_it_names() {
     }
 }
 
+/// A short hop-forward run with the preference share `setting` at 1 (48 comparisons), and the
+/// number of its first answers, asked before there is a model.
+fn hop_run_with_share(setting: &str) -> (Scratch, usize) {
+    let args = ["--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "48", "--steps", "40960"];
+    let run = oracle_run_with_pref_config(setting, &format!(r#"{{"{setting}": 1.0}}"#), &args);
+    let run_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run_json["prefs"][setting], 1.0);
+    let initial = (48.0 * run_json["prefs"]["initial_share"].as_f64().unwrap()).round() as usize;
+    (run, initial)
+}
+
 /// `prefs.champion_share` 1 in a short run: every query asked with a reward model holds the
 /// clip the model pays most, and that clip stays the champion across selections (it is asked
 /// again after it has left the pool), where by default a clip asked leaves the pool for good.
 #[test]
 fn champion_queries_ask_the_clip_paid_most_again() {
-    let args = ["--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "48", "--steps", "40960"];
-    let run = oracle_run_with_pref_config("champion", r#"{"champion_share": 1.0}"#, &args);
-    let run_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
-    assert_eq!(run_json["prefs"]["champion_share"], 1.0);
-    let initial = (48.0 * run_json["prefs"]["initial_share"].as_f64().unwrap()).round() as usize;
+    let (run, initial) = hop_run_with_share("champion_share");
     let answers = answers_without_clock(&run);
     let modelled = &answers[initial..];
     assert!(modelled.len() >= 10, "the schedule asked for most of the budget: {}", answers.len());
@@ -368,15 +375,10 @@ fn champion_queries_ask_the_clip_paid_most_again() {
 }
 
 /// `prefs.ladder_share` 1 in a short run: queries asked with a reward model ask again about
-/// clips that won an earlier answer (10 of 36 here; the same run with the default share: 1, a
-/// clip met twice within one selection).
+/// clips that won an earlier answer (10 of 36 here; the same run at the default share: 1).
 #[test]
 fn ladder_queries_ask_again_about_the_clips_that_won() {
-    let args = ["--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "48", "--steps", "40960"];
-    let run = oracle_run_with_pref_config("ladder", r#"{"ladder_share": 1.0}"#, &args);
-    let run_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("run.json")).unwrap()).unwrap();
-    assert_eq!(run_json["prefs"]["ladder_share"], 1.0);
-    let initial = (48.0 * run_json["prefs"]["initial_share"].as_f64().unwrap()).round() as usize;
+    let (run, initial) = hop_run_with_share("ladder_share");
     let answers = answers_without_clock(&run);
     let mut won = std::collections::HashSet::new();
     let mut again = 0;

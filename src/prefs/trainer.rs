@@ -69,6 +69,11 @@ struct TrainingSet {
 }
 
 impl TrainingSet {
+    fn new(config: &PrefConfig, bodies: usize, seed: u64) -> TrainingSet {
+        let (input, holdout) = (config.reward.input, config.reward.holdout);
+        TrainingSet { pairs: Vec::new(), ids: Vec::new(), winners: Vec::new(), in_force: 0, holdout, seed, input, bodies }
+    }
+
     /// Adds answer `id` about the clips `clips` (left, right) with their rows; returns whether it
     /// is a pair to train on (not "can't tell").
     fn push(&mut self, id: u64, answer: Answer, clips: (&str, &str), left: Arc<Vec<f32>>, right: Arc<Vec<f32>>) -> bool {
@@ -114,12 +119,26 @@ impl TrainingSet {
     }
 }
 
+/// What the reward model reads of each clip `load_clip` loads, loaded once (a clip may be in
+/// several comparisons).
+fn row_loader(input: RewardInput, bodies: usize, mut load_clip: impl FnMut(&str) -> anyhow::Result<Clip>) -> impl FnMut(&str) -> anyhow::Result<Arc<Vec<f32>>> {
+    let mut loaded: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
+    move |id| {
+        if let Some(r) = loaded.get(id) {
+            return Ok(r.clone());
+        }
+        let rows = Arc::new(input.clip_rows(&load_clip(id)?, bodies));
+        loaded.insert(id.to_owned(), rows.clone());
+        Ok(rows)
+    }
+}
+
 /// Trains the ensemble on the comparisons in force and publishes each new snapshot: by itself
 /// once `answers_per_round` new answers are in, or, in lockstep (`rounds`), when asked.
 #[allow(clippy::too_many_arguments)] // a thread's whole world, passed once at spawn
 pub(super) fn trainer(
     existing: Vec<Comparison>,
-    mut load_clip: super::stages::LoadClip,
+    load_clip: super::stages::LoadClip,
     mut ensemble: RewardEnsemble,
     config: PrefConfig,
     bodies: usize,
@@ -128,18 +147,9 @@ pub(super) fn trainer(
     events: Sender<TrainerEvent>,
     rounds: Option<Receiver<Round>>,
 ) {
-    let (input, holdout) = (config.reward.input, config.reward.holdout);
-    let mut set = TrainingSet { pairs: Vec::new(), ids: Vec::new(), winners: Vec::new(), in_force: 0, holdout, seed, input, bodies };
+    let mut set = TrainingSet::new(&config, bodies, seed);
     // Answers already in the store (a resumed run), with their clips from disk.
-    let mut loaded: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
-    let mut load = |id: &str| -> anyhow::Result<Arc<Vec<f32>>> {
-        if let Some(r) = loaded.get(id) {
-            return Ok(r.clone());
-        }
-        let rows = Arc::new(input.clip_rows(&load_clip(id)?, bodies));
-        loaded.insert(id.to_owned(), rows.clone());
-        Ok(rows)
-    };
+    let mut load = row_loader(config.reward.input, bodies, load_clip);
     for c in &existing {
         match (load(&c.left), load(&c.right)) {
             (Ok(left), Ok(right)) => {
@@ -204,29 +214,21 @@ pub(super) fn trainer(
 /// drift from what its answers say (docs/notebook/2026-12-07-refit.md).
 pub fn refit(
     comparisons: &[Comparison],
-    mut load_clip: impl FnMut(&str) -> anyhow::Result<Clip>,
+    load_clip: impl FnMut(&str) -> anyhow::Result<Clip>,
     config: &PrefConfig,
     scene: &crate::scene::Scene,
     device: &burn::prelude::Device,
     seed: u64,
     epochs: usize,
 ) -> anyhow::Result<(RewardSnapshot, RewardStats)> {
-    let (input, bodies) = (config.reward.input, scene.bodies.len());
-    let mut set = TrainingSet { pairs: Vec::new(), ids: Vec::new(), winners: Vec::new(), in_force: 0, holdout: config.reward.holdout, seed, input, bodies };
-    let mut rows: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
-    let mut load = |id: &str| -> anyhow::Result<Arc<Vec<f32>>> {
-        if let Some(r) = rows.get(id) {
-            return Ok(r.clone());
-        }
-        let r = Arc::new(input.clip_rows(&load_clip(id)?, bodies));
-        rows.insert(id.to_owned(), r.clone());
-        Ok(r)
-    };
+    let bodies = scene.bodies.len();
+    let mut set = TrainingSet::new(config, bodies, seed);
+    let mut load = row_loader(config.reward.input, bodies, load_clip);
     for c in comparisons {
         set.push(c.id, c.answer, (&c.left, &c.right), load(&c.left)?, load(&c.right)?);
     }
     anyhow::ensure!(set.pairs.iter().any(|p| !p.validation), "no comparison to train on among the {} given", comparisons.len());
-    let mut ensemble = RewardEnsemble::new(config.reward.clone(), input.dim(scene), device, seed);
+    let mut ensemble = RewardEnsemble::new(config.reward.clone(), config.reward.input.dim(scene), device, seed);
     let stats = ensemble.train(&set.pairs, epochs, &set.recent_rows());
     Ok((ensemble.snapshot(1), stats))
 }
