@@ -86,7 +86,8 @@ pub struct PrefConfig {
     /// their first answer 39 times in 41, the other clips a third of theirs, and the clip its
     /// model paid most was one its teacher scored far below every flip, yet no answer set the two
     /// side by side (docs/notebook/2026-12-07-refit.md). A resumed run asks again only about
-    /// winners it asked about since it resumed.
+    /// winners it asked about since it resumed. At 0.5 on the backflip's defaults the flipping
+    /// seeds lost most of their flips (E42: 0.40, 0.00, 0.00 against 1.00, 0.00, 1.00).
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub ladder_share: f32,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward
