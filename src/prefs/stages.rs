@@ -370,17 +370,16 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
         let rows: Vec<&[f32]> = pool.iter().map(|c| c.rows.as_slice()).collect();
         // The random share is kept over this process's modelled queries, not per selection (one or
         // two queries at a time would round it away).
-        let at_random = ((((modelled + want) as f64) * random_share).floor() as usize).saturating_sub(modelled_at_random).min(want);
+        // What a share is owed of this process's modelled queries, this selection's included,
+        // given how many it has had.
+        let owed = |share: f64, had: usize| ((((modelled + want) as f64) * share).floor() as usize).saturating_sub(had);
+        let at_random = owed(random_share, modelled_at_random).min(want);
         let champions = match snapshot.as_ref() {
-            Some(_) if champion_share > 0.0 => {
-                ((((modelled + want) as f64) * champion_share).floor() as usize).saturating_sub(modelled_champion).min(want - at_random)
-            }
+            Some(_) if champion_share > 0.0 => owed(champion_share, modelled_champion).min(want - at_random),
             _ => 0,
         };
         let ladders = match snapshot.as_ref() {
-            Some(_) if ladder_share > 0.0 => ((((modelled + want) as f64) * ladder_share).floor() as usize)
-                .saturating_sub(modelled_ladder)
-                .min(want - at_random - champions),
+            Some(_) if ladder_share > 0.0 => owed(ladder_share, modelled_ladder).min(want - at_random - champions),
             _ => 0,
         };
         // The rungs: winners asked about but not yet again, newest first, each once (a clip may

@@ -207,7 +207,6 @@ pub(super) fn trainer(
     }
 }
 
-
 /// A reward ensemble fitted afresh, for `epochs` epochs, on `comparisons` (a run's first ones,
 /// in the store's order) as the run's trainer holds them: the same held-out share by id, the
 /// same inputs, the same renormalisation. What `backflip reward refit` writes, to tell a model's

@@ -111,6 +111,13 @@ fn dispute(returns: &[Vec<f32>], a: usize, b: usize) -> f32 {
     p.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / p.len() as f32
 }
 
+/// Which of the first `n` clips the members (each a row of clip returns) pay most on average;
+/// the first of equals.
+fn paid_most(returns: &[Vec<f32>], n: usize) -> usize {
+    let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
+    (0..n).fold(0, |best, i| if mean(i) > mean(best) { i } else { best })
+}
+
 /// The `want` most disputed pairs of `n` clips, greedily, no clip in two of them nor in one of
 /// the pairs `taken` already (the most disputed pairs of a pool tend to share the one clip the
 /// members disagree on most); each pair shown either way round at random.
@@ -177,8 +184,7 @@ pub fn champion_pairs(
     let n = clips.len();
     let rows: Vec<f32> = clips.iter().chain(hall).flat_map(|c| c.iter().copied()).collect();
     let returns = snapshot.clip_returns(&rows, steps);
-    let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
-    let champion = (0..n + hall.len()).fold(0, |best, i| if mean(i) > mean(best) { i } else { best });
+    let champion = paid_most(&returns, n + hall.len());
     let disputed = |c: usize| dispute(&returns, champion, c);
     let mut taken = vec![false; n];
     if champion < n {
@@ -219,8 +225,6 @@ pub fn ladder_pairs(snapshot: &RewardSnapshot, clips: &[&[f32]], skip: usize, ru
         return Vec::new();
     }
     let rows: Vec<f32> = clips.iter().flat_map(|c| c.iter().copied()).collect();
-    let returns = snapshot.clip_returns(&rows, steps);
-    let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
-    let top = (0..n).fold(0, |best, i| if mean(i) > mean(best) { i } else { best });
+    let top = paid_most(&snapshot.clip_returns(&rows, steps), n);
     (0..rungs).map(|k| n + skip + k).map(|rung| if rng.random_bool(0.5) { (rung, top) } else { (top, rung) }).collect()
 }
