@@ -27,9 +27,9 @@ def main():
         sys.exit(__doc__)
     run, step = sys.argv[1], int(sys.argv[2])
     teacher = an.run_teacher(json.load(open(os.path.join(run, "run.json"))))
-    comps = [c for c in map(json.loads, open(os.path.join(run, "comparisons.jsonl"))) if c["type"] == "comparison"]
+    comps = an.run_comparisons(run)
     rows = list(csv.DictReader(open(os.path.join(run, "metrics.csv"))))
-    n = max(int(r["comparisons"] or 0) for r in rows if int(r["global_step"]) <= step)
+    n = an.answered_by(rows, step)
     asked = list(dict.fromkeys(c[s] for c in comps[:n] for s in ("left", "right")))
     flips, score = set(), {}
     for cid in asked:

@@ -130,6 +130,16 @@ def run_teacher(cfg):
     return dict(cfg["prefs"]["teacher"], foot_down_beyond_deg=cfg["scene"].get("foot_down_beyond_deg", 0))
 
 
+def run_comparisons(run):
+    """A run's answers (comparisons.jsonl's "comparison" lines), in the store's order."""
+    return [c for c in map(json.loads, open(os.path.join(run, "comparisons.jsonl"))) if c["type"] == "comparison"]
+
+
+def answered_by(rows, step):
+    """Comparisons answered by env step `step`, from a run's metrics.csv rows."""
+    return max(int(r["comparisons"] or 0) for r in rows if int(r["global_step"]) <= step)
+
+
 def placed_answers(run):
     """A run's teacher settings, metrics rows, answers, and each answer's (window, global step)."""
     cfg = json.load(open(f"{run}/run.json"))

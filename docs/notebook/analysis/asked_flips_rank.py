@@ -34,7 +34,7 @@ def main():
         sys.exit(__doc__)
     for run in sys.argv[1:]:
         teacher = an.run_teacher(json.load(open(os.path.join(run, "run.json"))))
-        comps = [c for c in map(json.loads, open(os.path.join(run, "comparisons.jsonl"))) if c["type"] == "comparison"]
+        comps = an.run_comparisons(run)
         rows = list(csv.DictReader(open(os.path.join(run, "metrics.csv"))))
         flips, won = {}, {}
         for i, c in enumerate(comps):
@@ -46,7 +46,7 @@ def main():
         steps = sorted(int(s) for s in os.listdir(os.path.join(run, "snapshots")))
         print(f"{run}: {len(flips)} clips with a clean flip asked about, of {len(comps)} comparisons")
         for step in steps:
-            answered = max(int(r["comparisons"] or 0) for r in rows if int(r["global_step"]) <= step)
+            answered = an.answered_by(rows, step)
             asked = [f for f, i in flips.items() if i < answered]
             if not asked:
                 continue

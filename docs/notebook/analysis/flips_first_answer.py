@@ -24,7 +24,7 @@ def main():
         sys.exit(__doc__)
     for run in sys.argv[1:]:
         teacher = an.run_teacher(json.load(open(os.path.join(run, "run.json"))))
-        comps = [c for c in map(json.loads, open(os.path.join(run, "comparisons.jsonl"))) if c["type"] == "comparison"]
+        comps = an.run_comparisons(run)
         first = {}
         for i, c in enumerate(comps):
             for side in ("left", "right"):

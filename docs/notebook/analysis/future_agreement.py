@@ -58,9 +58,9 @@ def main():
     config = json.load(open(os.path.join(run, "run.json")))
     teacher = an.run_teacher(config)
     equal = config["prefs"]["teacher"]["equal_threshold"]
-    comps = [c for c in map(json.loads, open(os.path.join(run, "comparisons.jsonl"))) if c["type"] == "comparison"]
+    comps = an.run_comparisons(run)
     rows = list(csv.DictReader(open(os.path.join(run, "metrics.csv"))))
-    n = max(int(r["comparisons"] or 0) for r in rows if int(r["global_step"]) <= step)
+    n = an.answered_by(rows, step)
     score, flips = {}, set()
     for c in comps[: n + NEXT]:
         for side in ("left", "right"):
