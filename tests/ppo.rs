@@ -177,6 +177,41 @@ fn an_annealed_entropy_bonus_lets_the_noise_shrink_as_the_run_ends() {
 }
 
 #[test]
+fn a_capped_entropy_bonus_holds_the_noise_at_the_cap() {
+    // A bonus strong enough to outweigh the task: without a cap it drives the noise up without
+    // end; with one it pays nothing above the cap, so the entropy rises to it and stays there.
+    let iterations = 30usize;
+    let entropies = |ent_cap: Option<f32>| {
+        let config = PpoConfig { num_envs: 8, num_steps: 64, num_minibatches: 4, learning_rate: 1e-3, anneal_lr: false, ent_coef: 0.5, ent_cap, ..Default::default() };
+        config.validate().unwrap();
+        let mut ppo = Ppo::new(config, 4, 2, &DeviceKind::Flex.device().unwrap(), 5);
+        let mut env = PointMass::new(8, 5);
+        (0..iterations).map(|_| ppo.iterate(&mut env, iterations as u64).unwrap().entropy).collect::<Vec<f32>>()
+    };
+    let (free, capped) = (entropies(None), entropies(Some(1.2)));
+    // Two dimensions at log std -1 start at 0.84 nats, below the cap: the first update is the same.
+    assert_eq!(free[0], capped[0]);
+    let last = iterations - 1;
+    assert!(free[last] > 1.2 + 0.5, "uncapped {free:?}");
+    let above = capped.iter().cloned().fold(f32::MIN, f32::max);
+    assert!(above < 1.2 + 0.15, "capped at 1.2 but reached {above}: {capped:?}");
+    assert!(capped[last] > 1.2 - 0.15, "capped at 1.2 but fell to {}: {capped:?}", capped[last]);
+}
+
+#[test]
+fn the_entropy_cap_is_checked_and_written_only_when_set() {
+    for bad in [f32::NAN, f32::INFINITY, 1000.0] {
+        let err = PpoConfig { ent_cap: Some(bad), ..Default::default() }.validate().unwrap_err().to_string();
+        assert!(err.contains("ppo.ent_cap"), "{err}");
+    }
+    assert!(!serde_json::to_string(&PpoConfig::default()).unwrap().contains("ent_cap"));
+    let capped = PpoConfig { ent_cap: Some(1.5), ..Default::default() };
+    let json = serde_json::to_string(&capped).unwrap();
+    assert!(json.contains("\"ent_cap\":1.5"), "{json}");
+    assert_eq!(serde_json::from_str::<PpoConfig>(&json).unwrap(), capped);
+}
+
+#[test]
 fn the_entropy_bonus_schedule_holds_then_decays_to_zero() {
     let config = PpoConfig { ent_coef: 0.01, anneal_ent_coef: true, ent_anneal_from: 0.6, ..Default::default() };
     assert_eq!(config.ent_coef_at(0.0), 0.01);

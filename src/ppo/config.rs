@@ -47,6 +47,13 @@ pub struct PpoConfig {
     /// not written, so runs made before it keep their run.json.
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub ent_anneal_from: f32,
+    /// The entropy bonus pays the policy's entropy (nats, all action dimensions together) up
+    /// to this much and nothing above it, so a strong bonus can keep a policy from collapsing
+    /// without driving it to noise (E43: 0.02 without a cap took every seed's entropy from
+    /// about 1 to between 4 and 6 by 3M steps; docs/notebook/2026-12-07-collapse.md). None:
+    /// no cap, and then not written, so runs made before it keep their run.json.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ent_cap: Option<f32>,
     /// Weight of the value loss.
     pub vf_coef: f32,
     /// Global (all parameters together) gradient-norm limit.
@@ -85,6 +92,7 @@ impl Default for PpoConfig {
             ent_coef: 0.01,
             anneal_ent_coef: false,
             ent_anneal_from: 0.0,
+            ent_cap: None,
             vf_coef: 0.5,
             max_grad_norm: 0.5,
             target_kl: None,
@@ -151,6 +159,11 @@ impl PpoConfig {
             "ppo.ent_anneal_from ({}) needs ppo.anneal_ent_coef: true",
             self.ent_anneal_from
         );
+        if let Some(cap) = self.ent_cap {
+            // A Gaussian's entropy per dimension is 1.42 + log std, and init_log_std's bounds
+            // are -20 and 5: no policy here has an entropy outside +-100 a dimension.
+            within("ppo.ent_cap", cap as f64, -100.0, 100.0, false)?;
+        }
         non_negative("ppo.vf_coef", self.vf_coef as f64)?;
         positive("ppo.max_grad_norm", self.max_grad_norm as f64)?;
         if let Some(kl) = self.target_kl {

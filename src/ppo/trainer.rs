@@ -317,7 +317,12 @@ impl Ppo {
                     (value - ret).square().mean() * 0.5
                 };
                 let entropy = (log_std + 0.5 + LOG_SQRT_2PI).sum();
-                let loss = pg_loss.clone() - entropy.clone() * ent_coef + v_loss.clone() * c.vf_coef;
+                // Above the cap the bonus pays nothing: clamping gives the entropy no gradient there.
+                let paid = match c.ent_cap {
+                    Some(cap) => entropy.clone().clamp_max(cap),
+                    None => entropy.clone(),
+                };
+                let loss = pg_loss.clone() - paid * ent_coef + v_loss.clone() * c.vf_coef;
                 let grads = GradientsParams::from_grads(loss.backward(), &self.agent);
                 let grads = clip_global_norm(&self.agent, grads, c.max_grad_norm);
                 self.agent = self.optim.step(lr, self.agent.clone(), grads);
