@@ -153,15 +153,24 @@ fn ppo_learns_to_reach_a_target() {
     assert!(after < 0.15, "PPO did not learn: final distance {after} (from {before})");
 }
 
+/// The entropy tests' PPO on the point mass: small rollouts, a constant learning rate.
+fn point_mass_config() -> PpoConfig {
+    PpoConfig { num_envs: 8, num_steps: 64, num_minibatches: 4, learning_rate: 1e-3, anneal_lr: false, ..Default::default() }
+}
+
+/// The policy's entropy at each of `iterations` updates of `config` on the point mass (seed 5).
+fn entropy_per_update(config: PpoConfig, iterations: usize) -> Vec<f32> {
+    let mut ppo = Ppo::new(config, 4, 2, &DeviceKind::Flex.device().unwrap(), 5);
+    let mut env = PointMass::new(8, 5);
+    (0..iterations).map(|_| ppo.iterate(&mut env, iterations as u64).unwrap().entropy).collect()
+}
+
 #[test]
 fn an_annealed_entropy_bonus_lets_the_noise_shrink_as_the_run_ends() {
     // A bonus that holds the noise up against the task's pull on it while it lasts.
     let iterations = 24usize;
     let entropies = |anneal_ent_coef: bool, ent_anneal_from: f32| {
-        let config = PpoConfig { num_envs: 8, num_steps: 64, num_minibatches: 4, learning_rate: 1e-3, anneal_lr: false, ent_coef: 0.05, anneal_ent_coef, ent_anneal_from, ..Default::default() };
-        let mut ppo = Ppo::new(config, 4, 2, &DeviceKind::Flex.device().unwrap(), 5);
-        let mut env = PointMass::new(8, 5);
-        (0..iterations).map(|_| ppo.iterate(&mut env, iterations as u64).unwrap().entropy).collect::<Vec<f32>>()
+        entropy_per_update(PpoConfig { ent_coef: 0.05, anneal_ent_coef, ent_anneal_from, ..point_mass_config() }, iterations)
     };
     let (constant, annealed) = (entropies(false, 0.0), entropies(true, 0.0));
     // The first update has the whole bonus either way; by the end the annealed one has none.
@@ -182,11 +191,9 @@ fn a_capped_entropy_bonus_holds_the_noise_at_the_cap() {
     // end; with one it pays nothing above the cap, so the entropy rises to it and stays there.
     let iterations = 30usize;
     let entropies = |ent_cap: Option<f32>| {
-        let config = PpoConfig { num_envs: 8, num_steps: 64, num_minibatches: 4, learning_rate: 1e-3, anneal_lr: false, ent_coef: 0.5, ent_cap, ..Default::default() };
+        let config = PpoConfig { ent_coef: 0.5, ent_cap, ..point_mass_config() };
         config.validate().unwrap();
-        let mut ppo = Ppo::new(config, 4, 2, &DeviceKind::Flex.device().unwrap(), 5);
-        let mut env = PointMass::new(8, 5);
-        (0..iterations).map(|_| ppo.iterate(&mut env, iterations as u64).unwrap().entropy).collect::<Vec<f32>>()
+        entropy_per_update(config, iterations)
     };
     let (free, capped) = (entropies(None), entropies(Some(1.2)));
     // Two dimensions at log std -1 start at 0.84 nats, below the cap: the first update is the same.
