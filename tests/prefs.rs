@@ -548,13 +548,42 @@ fn a_ladder_rung_meets_the_pool_clip_the_model_pays_most() {
     assert!(ladder_pairs(&snap, &[], 0, 3, 10, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3)).is_empty());
 }
 
+/// Anchor queries: the winner the model pays most (indices after the pool's and `skip`) meets
+/// distinct pool clips, either way round; fewer where the pool runs out, none without winners.
 #[test]
-fn the_champion_and_ladder_shares_are_checked() {
+fn an_anchor_meets_random_pool_clips_with_the_best_winner() {
+    use backflip::reward::anchor_pairs;
+    let (pairs, snap) = selection_model();
+    let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
+    let (pool, winners) = (&clips[..40], &clips[40..]);
+    let rows: Vec<f32> = winners.iter().flat_map(|c| c.iter().copied()).collect();
+    let returns = snap.clip_returns(&rows, 10);
+    let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
+    let best = 40 + 3 + (0..20).max_by(|&a, &b| mean(a).total_cmp(&mean(b))).unwrap();
+    let rng = |seed| rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let picked = anchor_pairs(&snap, pool, winners, 3, 12, 10, &mut rng(4));
+    assert_eq!(picked.len(), 12, "{picked:?}");
+    assert!(picked.iter().all(|&(a, b)| (a == best) != (b == best)), "every pair holds the best winner {best}: {picked:?}");
+    let partners: std::collections::HashSet<usize> = picked.iter().map(|&(a, b)| if a == best { b } else { a }).collect();
+    assert!(partners.len() == 12 && partners.iter().all(|&p| p < 40), "distinct pool clips: {partners:?}");
+    assert!(picked.iter().any(|&(a, _)| a == best) && picked.iter().any(|&(_, b)| b == best), "either way round: {picked:?}");
+    // Another draw picks other partners; a pool of 5 gives 5 pairs; no winner, no pair.
+    assert_ne!(anchor_pairs(&snap, pool, winners, 3, 12, 10, &mut rng(5)), picked);
+    assert_eq!(anchor_pairs(&snap, &pool[..5], winners, 3, 12, 10, &mut rng(4)).len(), 5);
+    assert!(anchor_pairs(&snap, pool, &[], 3, 12, 10, &mut rng(4)).is_empty());
+}
+
+#[test]
+fn the_champion_ladder_and_anchor_shares_are_checked() {
     use backflip::reward::QueryMode;
-    for name in ["champion_share", "ladder_share"] {
+    for name in ["champion_share", "ladder_share", "anchor_share"] {
         let with = |share: f32, uniform_share: f32, queries| {
             let mut c = PrefConfig { uniform_share, queries, ..PrefConfig::default() };
-            if name == "champion_share" { c.champion_share = share } else { c.ladder_share = share }
+            match name {
+                "champion_share" => c.champion_share = share,
+                "ladder_share" => c.ladder_share = share,
+                _ => c.anchor_share = share,
+            }
             c.validate()
         };
         assert!(with(0.0, 0.0, QueryMode::Disagreement).is_ok() && with(0.5, 0.5, QueryMode::Disagreement).is_ok() && with(1.0, 0.0, QueryMode::Disagreement).is_ok());
@@ -570,11 +599,13 @@ fn the_champion_and_ladder_shares_are_checked() {
     }
     let both = PrefConfig { champion_share: 0.5, ladder_share: 0.6, ..PrefConfig::default() };
     assert!(both.validate().unwrap_err().to_string().contains("add up to more than every query"));
+    let three = PrefConfig { champion_share: 0.25, ladder_share: 0.5, anchor_share: 0.5, ..PrefConfig::default() };
+    assert!(three.validate().unwrap_err().to_string().contains("prefs.anchor_share (0.5) add up to more than every query"));
     // Left at 0 they are not written, and a run.json without them reads back as 0.
     let json = serde_json::to_string(&PrefConfig::default()).unwrap();
-    assert!(!json.contains("champion_share") && !json.contains("ladder_share"), "{json}");
+    assert!(!json.contains("champion_share") && !json.contains("ladder_share") && !json.contains("anchor_share"), "{json}");
     let read = serde_json::from_str::<PrefConfig>(&json).unwrap();
-    assert_eq!((read.champion_share, read.ladder_share), (0.0, 0.0));
-    let set = PrefConfig { champion_share: 0.5, ladder_share: 0.25, ..PrefConfig::default() };
+    assert_eq!((read.champion_share, read.ladder_share, read.anchor_share), (0.0, 0.0, 0.0));
+    let set = PrefConfig { champion_share: 0.5, ladder_share: 0.25, anchor_share: 0.25, ..PrefConfig::default() };
     assert_eq!(serde_json::from_str::<PrefConfig>(&serde_json::to_string(&set).unwrap()).unwrap(), set);
 }

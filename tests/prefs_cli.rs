@@ -392,6 +392,31 @@ fn ladder_queries_ask_again_about_the_clips_that_won() {
     assert!(again >= 5, "{again} queries asked again about a winner, of {} answers", answers.len());
 }
 
+/// `prefs.anchor_share` 1 in a short run: nearly every query asked with a reward model holds a
+/// clip that won an earlier answer, and one such clip is asked about again and again (the best).
+#[test]
+fn anchor_queries_set_the_best_winner_against_the_policys_clips() {
+    let (run, initial) = hop_run_with_share("anchor_share");
+    let answers = answers_without_clock(&run);
+    let modelled = answers.len() - initial;
+    assert!(modelled >= 10, "the schedule asked for most of the budget: {}", answers.len());
+    let mut won = std::collections::HashSet::new();
+    let mut times: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut anchored = 0;
+    for (i, a) in answers.iter().enumerate() {
+        let ids = ["left", "right"].map(|s| a[s].as_str().unwrap().to_string());
+        anchored += (i >= initial && ids.iter().any(|id| won.contains(id))) as usize;
+        for id in &ids {
+            *times.entry(id.clone()).or_default() += 1;
+        }
+        if let Some(side) = a["answer"].as_str().filter(|s| *s == "left" || *s == "right") {
+            won.insert(a[side].as_str().unwrap().to_string());
+        }
+    }
+    assert!(anchored * 10 >= modelled * 9, "{anchored} of {modelled} modelled queries hold an earlier winner");
+    assert!(times.values().any(|&k| k >= 4), "no clip asked about four times: {times:?}");
+}
+
 /// Each saved clip's summed reward under the run's own model, or under one saved apart.
 fn clip_returns(run: &Path, model: Option<&Path>) -> std::collections::BTreeMap<String, f64> {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_backflip"));

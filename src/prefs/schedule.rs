@@ -90,6 +90,16 @@ pub struct PrefConfig {
     /// seeds lost most of their flips (E42: 0.40, 0.00, 0.00 against 1.00, 0.00, 1.00).
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub ladder_share: f32,
+    /// Share of the queries asked with a reward model that pair the best clip answered so far
+    /// (of every clip that won an answer, the one the model pays most) with a random pool clip,
+    /// one of the current policy's (src/reward/select.rs, `anchor_pairs`); 0 by default: none.
+    /// Why: a run whose policy falls and lies is then asked only about clips on the ground, two
+    /// of which its teacher scores alike ("equal" to 92 to 95% of the pairs), so no answer says
+    /// the fall is worse than what came before it (docs/notebook/2026-12-07-collapse.md); set
+    /// against the best clip answered, a fallen clip loses. A resumed run pays only winners it
+    /// asked about since it resumed.
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
+    pub anchor_share: f32,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward
     /// (src/reward/novelty.rs), so that the first clips show varied motion. Part of the run's
     /// step budget; the schedule of comparisons starts after it. 0: none.
@@ -173,6 +183,7 @@ impl Default for PrefConfig {
             candidate_pairs: default_candidate_pairs(),
             champion_share: 0.0,
             ladder_share: 0.0,
+            anchor_share: 0.0,
             explore_steps: 0,
             pretrain_epochs: 100,
             epochs_per_round: 10,
@@ -253,12 +264,19 @@ impl PrefConfig {
             "prefs.ladder_share ({}) asks again about winners against the clip the model pays most; with queries: uniform every query is random",
             self.ladder_share
         );
+        within("prefs.anchor_share", self.anchor_share as f64, 0.0, 1.0, false)?;
         anyhow::ensure!(
-            self.uniform_share + self.champion_share + self.ladder_share <= 1.0,
-            "prefs.uniform_share ({}), prefs.champion_share ({}) and prefs.ladder_share ({}) add up to more than every query",
+            self.anchor_share == 0.0 || self.queries == QueryMode::Disagreement,
+            "prefs.anchor_share ({}) pairs the best clip answered with the policy's; with queries: uniform every query is random",
+            self.anchor_share
+        );
+        anyhow::ensure!(
+            self.uniform_share + self.champion_share + self.ladder_share + self.anchor_share <= 1.0,
+            "prefs.uniform_share ({}), prefs.champion_share ({}), prefs.ladder_share ({}) and prefs.anchor_share ({}) add up to more than every query",
             self.uniform_share,
             self.champion_share,
-            self.ladder_share
+            self.ladder_share,
+            self.anchor_share
         );
         anyhow::ensure!(
             self.initial() >= 1,

@@ -20,7 +20,7 @@ use super::schedule::PrefConfig;
 use super::store::{Comparison, ComparisonStore, StoreLine};
 use super::trainer::{Round, StoreChange, TrainerEvent, trainer};
 use crate::clip::{Clip, ClipDir};
-use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, SelectRule, champion_pairs, ladder_pairs, select_pairs};
+use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, SelectRule, anchor_pairs, champion_pairs, ladder_pairs, select_pairs};
 use crate::task::Task;
 
 /// A question for the labeler.
@@ -172,8 +172,8 @@ pub fn start(setup: StageSetup, labeler: Option<Box<dyn Labeler>>) -> anyhow::Re
     };
     let task = Task::for_scene(&setup.scene);
     let rule = SelectRule { initial_pairs_per_clip: setup.config.initial_pairs_per_clip, candidate_pairs: setup.config.candidate_pairs };
-    let (champion_share, ladder_share) = (setup.config.champion_share as f64, setup.config.ladder_share as f64);
-    let selecting = SelectorSetup { save, steps, random_share, champion_share, ladder_share, rule, seed, input, bodies, task, tally: tally.clone() };
+    let (champion_share, ladder_share, anchor_share) = (setup.config.champion_share as f64, setup.config.ladder_share as f64, setup.config.anchor_share as f64);
+    let selecting = SelectorSetup { save, steps, random_share, champion_share, ladder_share, anchor_share, rule, seed, input, bodies, task, tally: tally.clone() };
     std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, selecting))?;
     let ensemble = RewardEnsemble::new(setup.config.reward.clone(), input.dim(&setup.scene), &setup.device, seed);
     let (to_trainer, rounds) = unbounded::<Round>();
@@ -312,6 +312,8 @@ struct SelectorSetup {
     champion_share: f64,
     /// Share of them that ask again about a clip that won an answer (`prefs.ladder_share`).
     ladder_share: f64,
+    /// Share of them that pair the best clip answered with a pool clip (`prefs.anchor_share`).
+    anchor_share: f64,
     /// How pairs are drawn before and after there is a reward model.
     rule: SelectRule,
     seed: u64,
@@ -326,17 +328,18 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
     const POOL: usize = 200;
     // Clips asked about that stay candidates for the champion (`champion_pairs`'s hall).
     const RECENT_ASKED: usize = 32;
-    let SelectorSetup { mut save, steps, random_share, champion_share, ladder_share, rule, seed, input, bodies, task, tally } = setup;
+    let SelectorSetup { mut save, steps, random_share, champion_share, ladder_share, anchor_share, rule, seed, input, bodies, task, tally } = setup;
     let mut pool: Vec<Candidate> = Vec::new();
     // The last champion (kept until the model pays another clip more) and the latest clips asked.
     let (mut champion, mut recent_asked): (Option<Candidate>, VecDeque<Candidate>) = (None, VecDeque::new());
     let mut modelled_champion = 0usize;
-    // With ladder queries: every clip asked about, by id; the winners of the latest snapshot's
-    // answers; those asked about again already.
+    // With ladder or anchor queries: every clip asked about, by id; the winners of the latest
+    // snapshot's answers; those asked about again already (ladder).
     let mut asked: std::collections::HashMap<String, Candidate> = std::collections::HashMap::new();
     let mut winners: Arc<Vec<String>> = Arc::new(Vec::new());
     let mut laddered: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut modelled_ladder = 0usize;
+    let mut modelled_anchor = 0usize;
     let mut snapshot: Option<RewardSnapshot> = None;
     let mut want = 0usize;
     let mut issued = 0usize;
@@ -382,6 +385,10 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             Some(_) if ladder_share > 0.0 => owed(ladder_share, modelled_ladder).min(want - at_random - champions),
             _ => 0,
         };
+        let anchors = match snapshot.as_ref() {
+            Some(_) if anchor_share > 0.0 => owed(anchor_share, modelled_anchor).min(want - at_random - champions - ladders),
+            _ => 0,
+        };
         // The rungs: winners asked about but not yet again, newest first, each once (a clip may
         // have won several answers).
         let mut seen = std::collections::HashSet::new();
@@ -392,6 +399,12 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             .filter_map(|id| asked.get(id))
             .take(ladders)
             .collect();
+        // The anchors' candidates: every clip that won an answer and was asked here, each once.
+        let mut won = std::collections::HashSet::new();
+        let winning: Vec<&Candidate> = match anchors {
+            0 => Vec::new(),
+            _ => winners.iter().filter(|id| won.insert(id.as_str())).filter_map(|id| asked.get(id)).collect(),
+        };
         let hall: Vec<&Candidate> = champion.iter().chain(&recent_asked).collect();
         let (crowned, mut picked) = match snapshot.as_ref() {
             Some(s) if champions > 0 => {
@@ -408,16 +421,31 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             ladder_picked = ladder.len();
             picked.extend(ladder);
         }
-        picked.extend(select_pairs(snapshot.as_ref(), &rows, steps, want - champion_picked - ladder_picked, at_random, rule, &mut rng));
+        let mut anchor_picked = 0;
+        if let Some(s) = snapshot.as_ref().filter(|_| anchors > 0) {
+            let winning_rows: Vec<&[f32]> = winning.iter().map(|c| c.rows.as_slice()).collect();
+            let anchored = anchor_pairs(s, &rows, &winning_rows, hall.len() + rungs.len(), anchors, steps, &mut rng);
+            anchor_picked = anchored.len();
+            picked.extend(anchored);
+        }
+        let by_rule = want - champion_picked - ladder_picked - anchor_picked;
+        picked.extend(select_pairs(snapshot.as_ref(), &rows, steps, by_rule, at_random, rule, &mut rng));
         if snapshot.is_some() {
             modelled += picked.len();
             modelled_at_random += at_random.min(picked.len());
             modelled_champion += champion_picked;
             modelled_ladder += ladder_picked;
+            modelled_anchor += anchor_picked;
         }
         let n = pool.len();
         let h = hall.len();
-        let clip_at = |i: usize| if i < n { &pool[i] } else if i < n + h { hall[i - n] } else { rungs[i - n - h] };
+        let r = rungs.len();
+        let clip_at = |i: usize| match i {
+            _ if i < n => &pool[i],
+            _ if i < n + h => hall[i - n],
+            _ if i < n + h + r => rungs[i - n - h],
+            _ => winning[i - n - h - r],
+        };
         let crowned = crowned.filter(|_| champion_picked > 0).map(|i| clip_at(i).clone());
         {
             let mut t = tally.lock().unwrap_or_else(|e| e.into_inner());
@@ -449,7 +477,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             champion = crowned;
         }
         laddered.extend(rungs.iter().map(|c| c.clip.id.clone()));
-        if ladder_share > 0.0 {
+        if ladder_share > 0.0 || anchor_share > 0.0 {
             asked.extend(used.iter().map(|&i| (pool[i].clip.id.clone(), pool[i].clone())));
         }
         if champion_share > 0.0 {

@@ -9,4 +9,4 @@ pub mod select;
 pub use ensemble::{LabeledPair, RewardConfig, RewardEnsemble, RewardSnapshot, RewardStats};
 pub use features::RewardInput;
 pub use novelty::Novelty;
-pub use select::{QueryMode, SelectRule, champion_pairs, ladder_pairs, select_pairs};
+pub use select::{QueryMode, SelectRule, anchor_pairs, champion_pairs, ladder_pairs, select_pairs};

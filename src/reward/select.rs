@@ -228,3 +228,24 @@ pub fn ladder_pairs(snapshot: &RewardSnapshot, clips: &[&[f32]], skip: usize, ru
     let top = paid_most(&snapshot.clip_returns(&rows, steps), n);
     (0..rungs).map(|k| n + skip + k).map(|rung| if rng.random_bool(0.5) { (rung, top) } else { (top, rung) }).collect()
 }
+
+/// Anchor queries: the best clip answered so far (of `winners`, clips that won an answer, the
+/// one the model pays most) against `want` distinct pool clips drawn at random, the current
+/// policy's (`prefs.anchor_share`). Indices as `ladder_pairs`'s: below `clips.len()` the pool's;
+/// the winners follow `skip` indices after it. Each pair either way round at random; fewer
+/// where the pool runs out, none without a winner.
+///
+/// Why: a policy that falls and lies is asked only about clips on the ground, which its teacher
+/// scores alike; set against the best clip answered, a fallen clip loses, and the answer says
+/// the fall is worse than what came before (docs/notebook/2026-12-07-collapse.md).
+pub fn anchor_pairs(snapshot: &RewardSnapshot, clips: &[&[f32]], winners: &[&[f32]], skip: usize, want: usize, steps: usize, rng: &mut ChaCha8Rng) -> Vec<(usize, usize)> {
+    let n = clips.len();
+    if winners.is_empty() {
+        return Vec::new();
+    }
+    let rows: Vec<f32> = winners.iter().flat_map(|c| c.iter().copied()).collect();
+    let best = n + skip + paid_most(&snapshot.clip_returns(&rows, steps), winners.len());
+    let mut pool: Vec<usize> = (0..n).collect();
+    pool.shuffle(rng);
+    pool.into_iter().take(want).map(|c| if rng.random_bool(0.5) { (c, best) } else { (best, c) }).collect()
+}
