@@ -288,6 +288,14 @@ fn selection_model() -> (Vec<LabeledPair>, backflip::reward::RewardSnapshot) {
     (pairs, ensemble.snapshot(1))
 }
 
+/// Which of `clips` (10 steps each) the members pay most on average.
+fn paid_most(snap: &backflip::reward::RewardSnapshot, clips: &[&[f32]]) -> usize {
+    let rows: Vec<f32> = clips.iter().flat_map(|c| c.iter().copied()).collect();
+    let returns = snap.clip_returns(&rows, 10);
+    let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
+    (0..clips.len()).max_by(|&a, &b| mean(a).total_cmp(&mean(b))).unwrap()
+}
+
 /// The variance of the members' preference on a pair: what disagreement selection ranks by.
 fn disputed(snap: &backflip::reward::RewardSnapshot, clips: &[&[f32]], (a, b): (usize, usize)) -> f32 {
     let p = snap.preference(clips[a], clips[b]);
@@ -491,10 +499,7 @@ fn the_champion_is_the_clip_the_model_pays_most_and_meets_each_partner_once() {
     use backflip::reward::champion_pairs;
     let (pairs, snap) = selection_model();
     let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
-    let rows: Vec<f32> = clips.iter().flat_map(|c| c.iter().copied()).collect();
-    let returns = snap.clip_returns(&rows, 10);
-    let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
-    let best = |range: std::ops::Range<usize>| range.max_by(|&a, &b| mean(a).total_cmp(&mean(b))).unwrap();
+    let best = |range: std::ops::Range<usize>| paid_most(&snap, &clips[range]);
     let (pool, hall) = (&clips[..50], &clips[50..]);
     let pick = |pool: &[&[f32]], hall: &[&[f32]], want, draw| champion_pairs(&snap, pool, hall, 10, want, draw, &mut rand_chacha::ChaCha8Rng::seed_from_u64(8));
     for (hall, expected) in [(hall, best(0..60)), (&hall[..0], best(0..50))] {
@@ -536,10 +541,7 @@ fn a_ladder_rung_meets_the_pool_clip_the_model_pays_most() {
     use backflip::reward::ladder_pairs;
     let (pairs, snap) = selection_model();
     let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
-    let rows: Vec<f32> = clips[..50].iter().flat_map(|c| c.iter().copied()).collect();
-    let returns = snap.clip_returns(&rows, 10);
-    let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
-    let top = (0..50).max_by(|&a, &b| mean(a).total_cmp(&mean(b))).unwrap();
+    let top = paid_most(&snap, &clips[..50]);
     let picked = ladder_pairs(&snap, &clips[..50], 4, 6, 10, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3));
     let rungs: Vec<usize> = picked.iter().map(|&(a, b)| if a == top { b } else { a }).collect();
     assert_eq!(rungs, (54..60).collect::<Vec<_>>(), "{picked:?}");
@@ -556,10 +558,7 @@ fn an_anchor_meets_random_pool_clips_with_the_best_winner() {
     let (pairs, snap) = selection_model();
     let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
     let (pool, winners) = (&clips[..40], &clips[40..]);
-    let rows: Vec<f32> = winners.iter().flat_map(|c| c.iter().copied()).collect();
-    let returns = snap.clip_returns(&rows, 10);
-    let mean = |i: usize| returns.iter().map(|r| r[i]).sum::<f32>() / returns.len() as f32;
-    let best = 40 + 3 + (0..20).max_by(|&a, &b| mean(a).total_cmp(&mean(b))).unwrap();
+    let best = 40 + 3 + paid_most(&snap, winners);
     let rng = |seed| rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let picked = anchor_pairs(&snap, pool, winners, 3, 12, 10, &mut rng(4));
     assert_eq!(picked.len(), 12, "{picked:?}");

@@ -91,13 +91,15 @@ pub struct PrefConfig {
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub ladder_share: f32,
     /// Share of the queries asked with a reward model that pair the best clip answered so far
-    /// (of every clip that won an answer, the one the model pays most) with a random pool clip,
-    /// one of the current policy's (src/reward/select.rs, `anchor_pairs`); 0 by default: none.
+    /// (of every clip that won an answer in force, the one the model pays most) with a random
+    /// pool clip, one of the latest policies' (src/reward/select.rs, `anchor_pairs`); 0 by
+    /// default: none.
     /// Why: a run whose policy falls and lies is then asked only about clips on the ground, two
     /// of which its teacher scores alike ("equal" to 92 to 95% of the pairs), so no answer says
     /// the fall is worse than what came before it (docs/notebook/2026-12-07-collapse.md); set
-    /// against the best clip answered, a fallen clip loses. A resumed run pays only winners it
-    /// asked about since it resumed.
+    /// against the best clip answered, a fallen clip loses. At 0.25 seed 2 did not fall, but
+    /// every seed tumbled (E45, docs/notebook/2026-12-07-anchor.md). A resumed run anchors only
+    /// on winners it asked about since it resumed.
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub anchor_share: f32,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward

@@ -400,10 +400,10 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             .take(ladders)
             .collect();
         // The anchors' candidates: every clip that won an answer and was asked here, each once.
-        let mut won = std::collections::HashSet::new();
+        let mut distinct = std::collections::HashSet::new();
         let winning: Vec<&Candidate> = match anchors {
             0 => Vec::new(),
-            _ => winners.iter().filter(|id| won.insert(id.as_str())).filter_map(|id| asked.get(id)).collect(),
+            _ => winners.iter().filter(|id| distinct.insert(id.as_str())).filter_map(|id| asked.get(id)).collect(),
         };
         let hall: Vec<&Candidate> = champion.iter().chain(&recent_asked).collect();
         let (crowned, mut picked) = match snapshot.as_ref() {

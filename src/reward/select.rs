@@ -137,10 +137,16 @@ fn most_disputed(n: usize, taken: &[(usize, usize)], want: usize, disputed: impl
         if !used[a] && !used[b] {
             used[a] = true;
             used[b] = true;
-            kept.push(if rng.random_bool(0.5) { (b, a) } else { (a, b) });
+            kept.push(either_way_round(a, b, rng));
         }
     }
     kept
+}
+
+/// The pair (a, b), or (b, a) with probability one half: which side a clip is shown on says
+/// nothing of it.
+fn either_way_round(a: usize, b: usize, rng: &mut ChaCha8Rng) -> (usize, usize) {
+    if rng.random_bool(0.5) { (b, a) } else { (a, b) }
 }
 
 /// The first `want` of `pairs`, in order, passing over a pair whose two clips are already shown
@@ -206,7 +212,7 @@ pub fn champion_pairs(
             })
             .expect("at least one candidate");
         taken[partner] = true;
-        pairs.push(if rng.random_bool(0.5) { (partner, champion) } else { (champion, partner) });
+        pairs.push(either_way_round(champion, partner, rng));
     }
     (champion, pairs)
 }
@@ -226,12 +232,12 @@ pub fn ladder_pairs(snapshot: &RewardSnapshot, clips: &[&[f32]], skip: usize, ru
     }
     let rows: Vec<f32> = clips.iter().flat_map(|c| c.iter().copied()).collect();
     let top = paid_most(&snapshot.clip_returns(&rows, steps), n);
-    (0..rungs).map(|k| n + skip + k).map(|rung| if rng.random_bool(0.5) { (rung, top) } else { (top, rung) }).collect()
+    (0..rungs).map(|k| n + skip + k).map(|rung| either_way_round(top, rung, rng)).collect()
 }
 
 /// Anchor queries: the best clip answered so far (of `winners`, clips that won an answer, the
-/// one the model pays most) against `want` distinct pool clips drawn at random, the current
-/// policy's (`prefs.anchor_share`). Indices as `ladder_pairs`'s: below `clips.len()` the pool's;
+/// one the model pays most) against `want` distinct pool clips drawn at random, the latest
+/// policies' (`prefs.anchor_share`). Indices as `ladder_pairs`'s: below `clips.len()` the pool's;
 /// the winners follow `skip` indices after it. Each pair either way round at random; fewer
 /// where the pool runs out, none without a winner.
 ///
@@ -247,5 +253,5 @@ pub fn anchor_pairs(snapshot: &RewardSnapshot, clips: &[&[f32]], winners: &[&[f3
     let best = n + skip + paid_most(&snapshot.clip_returns(&rows, steps), winners.len());
     let mut pool: Vec<usize> = (0..n).collect();
     pool.shuffle(rng);
-    pool.into_iter().take(want).map(|c| if rng.random_bool(0.5) { (c, best) } else { (best, c) }).collect()
+    pool.into_iter().take(want).map(|c| either_way_round(best, c, rng)).collect()
 }
