@@ -550,26 +550,74 @@ fn a_ladder_rung_meets_the_pool_clip_the_model_pays_most() {
     assert!(ladder_pairs(&snap, &[], 0, 3, 10, &mut rand_chacha::ChaCha8Rng::seed_from_u64(3)).is_empty());
 }
 
-/// Anchor queries: the winner the model pays most (indices after the pool's and `skip`) meets
-/// distinct pool clips, either way round; fewer where the pool runs out, none without winners.
+/// Anchor queries: the best answered is the winner the model pays most (none without winners),
+/// and it meets distinct pool clips, either way round; fewer where the pool runs out.
 #[test]
 fn an_anchor_meets_random_pool_clips_with_the_best_winner() {
-    use backflip::reward::anchor_pairs;
+    use backflip::reward::{anchor_pairs, best_answered};
     let (pairs, snap) = selection_model();
     let clips: Vec<&[f32]> = pairs.iter().map(|p| p.left.as_slice()).collect();
-    let (pool, winners) = (&clips[..40], &clips[40..]);
-    let best = 40 + 3 + paid_most(&snap, winners);
+    let winners = &clips[40..];
+    assert_eq!(best_answered(&snap, winners, 10), Some(paid_most(&snap, winners)));
+    assert_eq!(best_answered(&snap, &[], 10), None);
+    let best = 43;
     let rng = |seed| rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let picked = anchor_pairs(&snap, pool, winners, 3, 12, 10, &mut rng(4));
+    let picked = anchor_pairs(40, best, 12, &mut rng(4));
     assert_eq!(picked.len(), 12, "{picked:?}");
     assert!(picked.iter().all(|&(a, b)| (a == best) != (b == best)), "every pair holds the best winner {best}: {picked:?}");
     let partners: std::collections::HashSet<usize> = picked.iter().map(|&(a, b)| if a == best { b } else { a }).collect();
     assert!(partners.len() == 12 && partners.iter().all(|&p| p < 40), "distinct pool clips: {partners:?}");
     assert!(picked.iter().any(|&(a, _)| a == best) && picked.iter().any(|&(_, b)| b == best), "either way round: {picked:?}");
-    // Another draw picks other partners; a pool of 5 gives 5 pairs; no winner, no pair.
-    assert_ne!(anchor_pairs(&snap, pool, winners, 3, 12, 10, &mut rng(5)), picked);
-    assert_eq!(anchor_pairs(&snap, &pool[..5], winners, 3, 12, 10, &mut rng(4)).len(), 5);
-    assert!(anchor_pairs(&snap, pool, &[], 3, 12, 10, &mut rng(4)).is_empty());
+    // Another draw picks other partners; a pool of 5 gives 5 pairs.
+    assert_ne!(anchor_pairs(40, best, 12, &mut rng(5)), picked);
+    assert_eq!(anchor_pairs(5, best, 12, &mut rng(4)).len(), 5);
+}
+
+/// The latest answers' "equal" share reads the latest 64 answers in force, and the winners keep
+/// every strict answer's clip in order.
+#[test]
+fn the_recent_equal_share_reads_the_latest_answers() {
+    use backflip::prefs::Choices;
+    use backflip::prefs::trainer::RECENT_ANSWERS;
+    assert_eq!(RECENT_ANSWERS, 64);
+    let none = Choices::of(&[]);
+    assert!(none.winners.is_empty() && none.recent_equal == 0.0);
+    // 16 strict answers, then 64 of which every other one says "equal".
+    let answers: Vec<Option<String>> = (0..16).map(|i| Some(format!("w{i}"))).chain((0..64).map(|i| (i % 2 == 0).then(|| format!("v{i}")))).collect();
+    let read = Choices::of(&answers);
+    assert_eq!(read.recent_equal, 0.5);
+    assert_eq!(read.winners.len(), 48);
+    assert_eq!((read.winners[0].as_str(), read.winners[16].as_str(), read.winners[47].as_str()), ("w0", "v0", "v62"));
+    // Fewer than 64 answers: the share of all of them.
+    assert_eq!(Choices::of(&answers[..20]).recent_equal, 0.1);
+}
+
+/// Anchors are owed their share only while the latest answers say "equal" often enough, and a
+/// run that stood meanwhile is not paid arrears when they do; at 0 the share is a plain one.
+#[test]
+fn anchors_are_owed_only_while_the_answers_say_equal() {
+    use backflip::reward::AnchorShare;
+    let mut always = AnchorShare::new(0.25, 0.0);
+    let mut gated = AnchorShare::new(0.25, 0.5);
+    assert!(always.open(0.0) && !gated.open(0.49) && gated.open(0.5));
+    assert!(!AnchorShare::new(0.0, 0.0).open(1.0) && !AnchorShare::new(0.0, 0.0).in_use());
+    // 10 selections of 4 modelled queries while the answers say "equal" to 10%.
+    for _ in 0..10 {
+        for (share, anchors) in [(&mut always, 1), (&mut gated, 0)] {
+            assert_eq!(share.owed(0.1, 4), anchors);
+            share.record(0.1, 4, anchors);
+        }
+    }
+    // Then the answers say "equal" to 90%: the gated share owes a quarter of what comes, not 10.
+    assert_eq!(gated.owed(0.9, 4), 1);
+    gated.record(0.9, 4, 1);
+    assert_eq!(gated.owed(0.9, 2), 0);
+    gated.record(0.9, 2, 0);
+    assert_eq!(gated.owed(0.9, 2), 1);
+    // A selection that picked fewer anchors than owed is owed them at the next one.
+    assert_eq!(always.owed(0.9, 8), 2);
+    always.record(0.9, 8, 0);
+    assert_eq!(always.owed(0.9, 4), 3);
 }
 
 #[test]
@@ -598,13 +646,20 @@ fn the_champion_ladder_and_anchor_shares_are_checked() {
     }
     let both = PrefConfig { champion_share: 0.5, ladder_share: 0.6, ..PrefConfig::default() };
     assert!(both.validate().unwrap_err().to_string().contains("add up to more than every query"));
+    // The anchors' gate: a share of answers, and only with anchors.
+    let gate = |anchor_share, anchor_while_equal| PrefConfig { anchor_share, anchor_while_equal, ..PrefConfig::default() }.validate();
+    assert!(gate(0.25, 0.5).is_ok() && gate(0.25, 0.0).is_ok() && gate(0.25, 1.0).is_ok());
+    for (share, when, says) in [(0.25, 1.5, "prefs.anchor_while_equal must be in"), (0.25, -0.5, "prefs.anchor_while_equal must be in"), (0.25, f32::NAN, "prefs.anchor_while_equal must be in"), (0.0, 0.5, "prefs.anchor_while_equal (0.5) says when anchor queries are asked; set prefs.anchor_share too")] {
+        let err = gate(share, when).unwrap_err().to_string();
+        assert!(err.contains(says) && err.lines().count() == 1, "{share} {when}: {err}");
+    }
     let three = PrefConfig { champion_share: 0.25, ladder_share: 0.5, anchor_share: 0.5, ..PrefConfig::default() };
     assert!(three.validate().unwrap_err().to_string().contains("prefs.anchor_share (0.5) add up to more than every query"));
     // Left at 0 they are not written, and a run.json without them reads back as 0.
     let json = serde_json::to_string(&PrefConfig::default()).unwrap();
-    assert!(!json.contains("champion_share") && !json.contains("ladder_share") && !json.contains("anchor_share"), "{json}");
+    assert!(!json.contains("champion_share") && !json.contains("ladder_share") && !json.contains("anchor_"), "{json}");
     let read = serde_json::from_str::<PrefConfig>(&json).unwrap();
-    assert_eq!((read.champion_share, read.ladder_share, read.anchor_share), (0.0, 0.0, 0.0));
-    let set = PrefConfig { champion_share: 0.5, ladder_share: 0.25, anchor_share: 0.25, ..PrefConfig::default() };
+    assert_eq!((read.champion_share, read.ladder_share, read.anchor_share, read.anchor_while_equal), (0.0, 0.0, 0.0, 0.0));
+    let set = PrefConfig { champion_share: 0.5, ladder_share: 0.25, anchor_share: 0.25, anchor_while_equal: 0.5, ..PrefConfig::default() };
     assert_eq!(serde_json::from_str::<PrefConfig>(&serde_json::to_string(&set).unwrap()).unwrap(), set);
 }

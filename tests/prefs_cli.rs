@@ -380,16 +380,23 @@ fn champion_queries_ask_the_clip_paid_most_again() {
 fn ladder_queries_ask_again_about_the_clips_that_won() {
     let (run, initial) = hop_run_with_share("ladder_share");
     let answers = answers_without_clock(&run);
-    let mut won = std::collections::HashSet::new();
-    let mut again = 0;
-    for (i, a) in answers.iter().enumerate() {
-        let ids = ["left", "right"].map(|s| a[s].as_str().unwrap());
-        again += (i >= initial && ids.iter().any(|id| won.contains(id))) as usize;
-        if let Some(side) = a["answer"].as_str().filter(|s| *s == "left" || *s == "right") {
-            won.insert(a[side].as_str().unwrap());
-        }
-    }
+    let again = holds_an_earlier_winner(&answers)[initial..].iter().filter(|&&w| w).count();
     assert!(again >= 5, "{again} queries asked again about a winner, of {} answers", answers.len());
+}
+
+/// For each answer, whether it is about a clip that won an earlier answer.
+fn holds_an_earlier_winner(answers: &[serde_json::Value]) -> Vec<bool> {
+    let mut won = std::collections::HashSet::new();
+    answers
+        .iter()
+        .map(|a| {
+            let holds = ["left", "right"].iter().any(|side| won.contains(a[side].as_str().unwrap()));
+            if let Some(side) = a["answer"].as_str().filter(|s| *s == "left" || *s == "right") {
+                won.insert(a[side].as_str().unwrap());
+            }
+            holds
+        })
+        .collect()
 }
 
 /// `prefs.anchor_share` 1 in a short run: nearly every query asked with a reward model holds a
@@ -400,23 +407,28 @@ fn anchor_queries_set_the_best_winner_against_the_policys_clips() {
     let answers = answers_without_clock(&run);
     assert!(answers.len() >= initial + 10, "the schedule asked for most of the budget: {}", answers.len());
     let modelled = answers.len() - initial;
-    let mut won = std::collections::HashSet::new();
-    let mut times: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut anchored = 0;
-    for (i, a) in answers.iter().enumerate() {
-        let ids = ["left", "right"].map(|s| a[s].as_str().unwrap().to_string());
-        if i >= initial {
-            anchored += ids.iter().any(|id| won.contains(id)) as usize;
-            for id in &ids {
-                *times.entry(id.clone()).or_default() += 1;
-            }
-        }
-        if let Some(side) = a["answer"].as_str().filter(|s| *s == "left" || *s == "right") {
-            won.insert(a[side].as_str().unwrap().to_string());
+    let anchored = holds_an_earlier_winner(&answers)[initial..].iter().filter(|&&w| w).count();
+    let mut times: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for a in &answers[initial..] {
+        for side in ["left", "right"] {
+            *times.entry(a[side].as_str().unwrap()).or_default() += 1;
         }
     }
     assert!(anchored * 10 >= modelled * 9, "{anchored} of {modelled} modelled queries hold an earlier winner");
     assert!(times.values().any(|&k| k >= 4), "no clip asked about four times: {times:?}");
+}
+
+/// `prefs.anchor_while_equal` 1 with `prefs.anchor_share` 1: a rational teacher's answers never
+/// all say "equal", so the gate stays shut and the run asks what it asks without anchors, answer
+/// for answer (at `anchor_while_equal` 0 the same share asks anchors nearly always, above).
+#[test]
+fn shut_anchor_gate_asks_as_a_run_without_anchors() {
+    let args = ["--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "48", "--steps", "40960"];
+    let plain = oracle_run_with_pref_config("anchor-gate-none", "{}", &args);
+    let shut = oracle_run_with_pref_config("anchor-gate-shut", r#"{"anchor_share": 1.0, "anchor_while_equal": 1.0}"#, &args);
+    let (plain, shut) = (answers_without_clock(&plain), answers_without_clock(&shut));
+    assert!(plain.len() >= 40, "the schedule asked for most of the budget: {}", plain.len());
+    assert_eq!(plain, shut);
 }
 
 /// Each saved clip's summed reward under the run's own model, or under one saved apart.

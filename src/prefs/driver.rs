@@ -12,7 +12,7 @@ use super::person::TrainerLink;
 use super::schedule::{InitialClips, PrefConfig};
 use super::stages::{Backend, QueryTally, StageSetup, Stages};
 use super::teacher::OracleLabeler;
-use super::trainer::TrainerEvent;
+use super::trainer::{Choices, TrainerEvent};
 use crate::hopper_env::{HopperEnv, LearnedReward};
 use crate::ppo::{Ppo, PpoEnv};
 use crate::progress::Progress;
@@ -48,7 +48,7 @@ pub struct Preferences {
     /// Lockstep: the PPO iteration at which the requested round's snapshot is taken up...
     round_due: Option<u64>,
     /// ...the snapshot, once it has arrived...
-    ready: Option<(RewardSnapshot, RewardStats, Arc<Vec<String>>)>,
+    ready: Option<(RewardSnapshot, RewardStats, Arc<Choices>)>,
     /// ...and the answers in force when that round was asked for.
     round_answered: usize,
     /// Reward snapshots PPO has trained on, over the whole run.
@@ -175,15 +175,15 @@ impl Preferences {
                 self.asked -= self.answered.saturating_sub(n).min(self.asked);
                 self.answered = n;
             }
-            TrainerEvent::Snapshot(snap, stats, winners) if self.stages.lockstep => self.ready = Some((snap, stats, winners)),
-            TrainerEvent::Snapshot(snap, stats, winners) => self.use_snapshot(snap, stats, winners),
+            TrainerEvent::Snapshot(snap, stats, choices) if self.stages.lockstep => self.ready = Some((snap, stats, choices)),
+            TrainerEvent::Snapshot(snap, stats, choices) => self.use_snapshot(snap, stats, choices),
             TrainerEvent::Error(e) => anyhow::bail!("reward trainer: {e}"),
         }
         Ok(())
     }
 
-    fn use_snapshot(&mut self, snap: RewardSnapshot, stats: RewardStats, winners: Arc<Vec<String>>) {
-        self.stages.use_snapshot(snap.clone(), winners);
+    fn use_snapshot(&mut self, snap: RewardSnapshot, stats: RewardStats, choices: Arc<Choices>) {
+        self.stages.use_snapshot(snap.clone(), choices);
         self.learned.set(snap);
         self.last_stats = Some(stats);
         self.rounds_used += 1;
@@ -241,8 +241,8 @@ impl Preferences {
                 return Ok(false);
             }
         }
-        let (snap, stats, winners) = self.ready.take().expect("checked above");
-        self.use_snapshot(snap, stats, winners);
+        let (snap, stats, choices) = self.ready.take().expect("checked above");
+        self.use_snapshot(snap, stats, choices);
         self.round_due = None;
         Ok(true)
     }

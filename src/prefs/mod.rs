@@ -28,4 +28,4 @@ pub use schedule::{InitialClips, PrefConfig, TeacherConfig, TeacherKind};
 pub use stages::{StageSetup, Stages};
 pub use store::{Comparison, ComparisonStore};
 pub use teacher::{ClipScore, OracleLabeler, Teacher};
-pub use trainer::TrainerEvent;
+pub use trainer::{Choices, TrainerEvent};

@@ -102,6 +102,14 @@ pub struct PrefConfig {
     /// on winners it asked about since it resumed.
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub anchor_share: f32,
+    /// Anchor queries (`anchor_share`) are asked only while at least this share of the latest
+    /// 64 answers in force (src/prefs/trainer.rs, `RECENT_ANSWERS`; "can't tell" not counted)
+    /// said "equal"; 0 by default: always. Their share is then kept over the modelled queries
+    /// asked while they were owed. Why: the anchors kept a falling seed up but took their share
+    /// from the flipping seeds all run long (E45); a fallen run answers "equal" to 92 to 95% of
+    /// its pairs, the others to 11 to 26% (docs/notebook/2026-12-07-anchor.md).
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
+    pub anchor_while_equal: f32,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward
     /// (src/reward/novelty.rs), so that the first clips show varied motion. Part of the run's
     /// step budget; the schedule of comparisons starts after it. 0: none.
@@ -186,6 +194,7 @@ impl Default for PrefConfig {
             champion_share: 0.0,
             ladder_share: 0.0,
             anchor_share: 0.0,
+            anchor_while_equal: 0.0,
             explore_steps: 0,
             pretrain_epochs: 100,
             epochs_per_round: 10,
@@ -271,6 +280,12 @@ impl PrefConfig {
             self.anchor_share == 0.0 || self.queries == QueryMode::Disagreement,
             "prefs.anchor_share ({}) pairs the best clip answered with the policy's; with queries: uniform every query is random",
             self.anchor_share
+        );
+        within("prefs.anchor_while_equal", self.anchor_while_equal as f64, 0.0, 1.0, false)?;
+        anyhow::ensure!(
+            self.anchor_while_equal == 0.0 || self.anchor_share > 0.0,
+            "prefs.anchor_while_equal ({}) says when anchor queries are asked; set prefs.anchor_share too",
+            self.anchor_while_equal
         );
         anyhow::ensure!(
             self.uniform_share + self.champion_share + self.ladder_share + self.anchor_share <= 1.0,

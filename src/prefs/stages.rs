@@ -18,9 +18,9 @@ use super::answer::{Answer, Labeler, Who};
 use super::pg::{self, PgLink, PgTarget};
 use super::schedule::PrefConfig;
 use super::store::{Comparison, ComparisonStore, StoreLine};
-use super::trainer::{Round, StoreChange, TrainerEvent, trainer};
+use super::trainer::{Choices, Round, StoreChange, TrainerEvent, trainer};
 use crate::clip::{Clip, ClipDir};
-use crate::reward::{QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, SelectRule, anchor_pairs, champion_pairs, ladder_pairs, select_pairs};
+use crate::reward::{AnchorShare, QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, SelectRule, anchor_pairs, best_answered, champion_pairs, ladder_pairs, select_pairs};
 use crate::task::Task;
 
 /// A question for the labeler.
@@ -32,8 +32,9 @@ pub struct Query {
 enum SelectorMsg {
     Clips(Vec<Clip>),
     Want(usize),
-    /// The model PPO now trains on, and the clips its answers chose (the ladder's rungs).
-    Snapshot(RewardSnapshot, Arc<Vec<String>>),
+    /// The model PPO now trains on, and what its answers chose (the ladder's rungs, the anchors'
+    /// candidates, the latest answers' "equal" share).
+    Snapshot(RewardSnapshot, Arc<Choices>),
     /// Replies with the number of queries sent so far, once every earlier message is handled.
     Settle(Sender<usize>),
 }
@@ -172,7 +173,8 @@ pub fn start(setup: StageSetup, labeler: Option<Box<dyn Labeler>>) -> anyhow::Re
     };
     let task = Task::for_scene(&setup.scene);
     let rule = SelectRule { initial_pairs_per_clip: setup.config.initial_pairs_per_clip, candidate_pairs: setup.config.candidate_pairs };
-    let (champion_share, ladder_share, anchor_share) = (setup.config.champion_share as f64, setup.config.ladder_share as f64, setup.config.anchor_share as f64);
+    let (champion_share, ladder_share) = (setup.config.champion_share as f64, setup.config.ladder_share as f64);
+    let anchor_share = AnchorShare::new(setup.config.anchor_share as f64, setup.config.anchor_while_equal);
     let selecting = SelectorSetup { save, steps, random_share, champion_share, ladder_share, anchor_share, rule, seed, input, bodies, task, tally: tally.clone() };
     std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, selecting))?;
     let ensemble = RewardEnsemble::new(setup.config.reward.clone(), input.dim(&setup.scene), &setup.device, seed);
@@ -250,8 +252,8 @@ impl Stages {
     }
 
     /// Hands the selector the reward model PPO now trains on (it picks queries by it).
-    pub fn use_snapshot(&self, snapshot: RewardSnapshot, winners: Arc<Vec<String>>) {
-        let _ = self.to_selector.send(SelectorMsg::Snapshot(snapshot, winners));
+    pub fn use_snapshot(&self, snapshot: RewardSnapshot, choices: Arc<Choices>) {
+        let _ = self.to_selector.send(SelectorMsg::Snapshot(snapshot, choices));
     }
 
     /// Waits until the selector has handled everything sent to it; returns the number of
@@ -312,8 +314,9 @@ struct SelectorSetup {
     champion_share: f64,
     /// Share of them that ask again about a clip that won an answer (`prefs.ladder_share`).
     ladder_share: f64,
-    /// Share of them that pair the best clip answered with a pool clip (`prefs.anchor_share`).
-    anchor_share: f64,
+    /// How many of them pair the best clip answered with a pool clip (`prefs.anchor_share`,
+    /// `prefs.anchor_while_equal`).
+    anchor_share: AnchorShare,
     /// How pairs are drawn before and after there is a reward model.
     rule: SelectRule,
     seed: u64,
@@ -328,18 +331,20 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
     const POOL: usize = 200;
     // Clips asked about that stay candidates for the champion (`champion_pairs`'s hall).
     const RECENT_ASKED: usize = 32;
-    let SelectorSetup { mut save, steps, random_share, champion_share, ladder_share, anchor_share, rule, seed, input, bodies, task, tally } = setup;
+    let SelectorSetup { mut save, steps, random_share, champion_share, ladder_share, mut anchor_share, rule, seed, input, bodies, task, tally } = setup;
     let mut pool: Vec<Candidate> = Vec::new();
     // The last champion (kept until the model pays another clip more) and the latest clips asked.
     let (mut champion, mut recent_asked): (Option<Candidate>, VecDeque<Candidate>) = (None, VecDeque::new());
     let mut modelled_champion = 0usize;
-    // With ladder or anchor queries: every clip asked about, by id; the winners of the latest
-    // snapshot's answers; those asked about again already (ladder).
+    // With ladder or anchor queries: every clip asked about, by id; what the latest snapshot's
+    // answers chose; the winners asked about again already (ladder).
     let mut asked: std::collections::HashMap<String, Candidate> = std::collections::HashMap::new();
-    let mut winners: Arc<Vec<String>> = Arc::new(Vec::new());
+    let mut choices: Arc<Choices> = Arc::default();
     let mut laddered: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut modelled_ladder = 0usize;
-    let mut modelled_anchor = 0usize;
+    // With anchor queries: the best clip answered, found once per snapshot (every winner is
+    // among the clips asked by then).
+    let mut best: Option<Candidate> = None;
     let mut snapshot: Option<RewardSnapshot> = None;
     let mut want = 0usize;
     let mut issued = 0usize;
@@ -362,9 +367,16 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
                 pool.drain(..excess);
             }
             SelectorMsg::Want(n) => want += n,
-            SelectorMsg::Snapshot(s, w) => {
+            SelectorMsg::Snapshot(s, c) => {
+                if anchor_share.in_use() {
+                    // Each winner once (a clip may have won several answers), in the store's order.
+                    let mut distinct = std::collections::HashSet::new();
+                    let winning: Vec<&Candidate> = c.winners.iter().filter(|id| distinct.insert(id.as_str())).filter_map(|id| asked.get(id)).collect();
+                    let rows: Vec<&[f32]> = winning.iter().map(|w| w.rows.as_slice()).collect();
+                    best = best_answered(&s, &rows, steps).map(|i| winning[i].clone());
+                }
                 snapshot = Some(s);
-                winners = w;
+                choices = c;
             }
         }
         if want == 0 || pool.len() < 2 {
@@ -386,25 +398,21 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             _ => 0,
         };
         let anchors = match snapshot.as_ref() {
-            Some(_) if anchor_share > 0.0 => owed(anchor_share, modelled_anchor).min(want - at_random - champions - ladders),
-            _ => 0,
+            Some(_) => anchor_share.owed(choices.recent_equal, want).min(want - at_random - champions - ladders),
+            None => 0,
         };
         // The rungs: winners asked about but not yet again, newest first, each once (a clip may
         // have won several answers).
         let mut seen = std::collections::HashSet::new();
-        let rungs: Vec<&Candidate> = winners
+        let rungs: Vec<&Candidate> = choices
+            .winners
             .iter()
             .rev()
             .filter(|id| !laddered.contains(*id) && seen.insert(id.as_str()))
             .filter_map(|id| asked.get(id))
             .take(ladders)
             .collect();
-        // The anchors' candidates: every clip that won an answer and was asked here, each once.
-        let mut distinct = std::collections::HashSet::new();
-        let winning: Vec<&Candidate> = match anchors {
-            0 => Vec::new(),
-            _ => winners.iter().filter(|id| distinct.insert(id.as_str())).filter_map(|id| asked.get(id)).collect(),
-        };
+        let anchor = best.as_ref().filter(|_| anchors > 0);
         let hall: Vec<&Candidate> = champion.iter().chain(&recent_asked).collect();
         let (crowned, mut picked) = match snapshot.as_ref() {
             Some(s) if champions > 0 => {
@@ -422,9 +430,8 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             picked.extend(ladder);
         }
         let mut anchor_picked = 0;
-        if let Some(s) = snapshot.as_ref().filter(|_| anchors > 0) {
-            let winning_rows: Vec<&[f32]> = winning.iter().map(|c| c.rows.as_slice()).collect();
-            let anchored = anchor_pairs(s, &rows, &winning_rows, hall.len() + rungs.len(), anchors, steps, &mut rng);
+        if anchor.is_some() {
+            let anchored = anchor_pairs(rows.len(), rows.len() + hall.len() + rungs.len(), anchors, &mut rng);
             anchor_picked = anchored.len();
             picked.extend(anchored);
         }
@@ -435,7 +442,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             modelled_at_random += at_random.min(picked.len());
             modelled_champion += champion_picked;
             modelled_ladder += ladder_picked;
-            modelled_anchor += anchor_picked;
+            anchor_share.record(choices.recent_equal, picked.len(), anchor_picked);
         }
         let n = pool.len();
         let h = hall.len();
@@ -444,7 +451,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             _ if i < n => &pool[i],
             _ if i < n + h => hall[i - n],
             _ if i < n + h + r => rungs[i - n - h],
-            _ => winning[i - n - h - r],
+            _ => anchor.expect("an index past the rungs is the anchor's"),
         };
         let crowned = crowned.filter(|_| champion_picked > 0).map(|i| clip_at(i).clone());
         {
@@ -477,7 +484,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             champion = crowned;
         }
         laddered.extend(rungs.iter().map(|c| c.clip.id.clone()));
-        if ladder_share > 0.0 || anchor_share > 0.0 {
+        if ladder_share > 0.0 || anchor_share.in_use() {
             asked.extend(used.iter().map(|&i| (pool[i].clip.id.clone(), pool[i].clone())));
         }
         if champion_share > 0.0 {

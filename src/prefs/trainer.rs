@@ -17,12 +17,38 @@ use crate::reward::{LabeledPair, RewardEnsemble, RewardInput, RewardSnapshot, Re
 /// What the trainer tells the main thread.
 #[allow(clippy::large_enum_variant)] // a few events a second: boxing the snapshot buys nothing
 pub enum TrainerEvent {
-    /// A round's model, its figures, and the clip that won each strict answer it was trained
-    /// on, in the store's order (what `prefs.ladder_share` asks about again).
-    Snapshot(RewardSnapshot, RewardStats, Arc<Vec<String>>),
+    /// A round's model, its figures, and what the answers it was trained on chose.
+    Snapshot(RewardSnapshot, RewardStats, Arc<Choices>),
     Answered(usize),
     Error(String),
 }
+
+/// What the answers in force chose, for the selector's query rules.
+#[derive(Default)]
+pub struct Choices {
+    /// The clip that won each strict answer, in the store's order (what `prefs.ladder_share`
+    /// asks about again and `prefs.anchor_share` sets against the policy's clips).
+    pub winners: Vec<String>,
+    /// The share of "equal" among the latest `RECENT_ANSWERS` answers that compared (not "can't
+    /// tell"); 0 without any. What `prefs.anchor_while_equal` reads.
+    pub recent_equal: f32,
+}
+
+impl Choices {
+    /// From what each answer in force chose, in the store's order: the winning clip, or None
+    /// for "equal" ("can't tell" is not among them).
+    pub fn of(answers: &[Option<String>]) -> Choices {
+        let recent = &answers[answers.len().saturating_sub(RECENT_ANSWERS)..];
+        let equal = recent.iter().filter(|a| a.is_none()).count();
+        let recent_equal = if recent.is_empty() { 0.0 } else { equal as f32 / recent.len() as f32 };
+        Choices { winners: answers.iter().flatten().cloned().collect(), recent_equal }
+    }
+}
+
+/// How many of the latest answers `Choices::recent_equal` reads: four rounds of the defaults'
+/// 16 answers, so that a policy that falls and lies shows within a few rounds
+/// (docs/notebook/2026-12-07-collapse.md: 92 to 95% "equal" after a fall, 11 to 26% elsewhere).
+pub const RECENT_ANSWERS: usize = 64;
 
 /// A reward-training round the main thread asks for (lockstep): train once `answered`
 /// comparisons are in force, for `epochs` epochs.
@@ -89,9 +115,9 @@ impl TrainingSet {
         true
     }
 
-    /// The clips the answers in force chose, in the store's order.
-    fn winners(&self) -> Arc<Vec<String>> {
-        Arc::new(self.winners.iter().flatten().cloned().collect())
+    /// What the answers in force chose.
+    fn choices(&self) -> Arc<Choices> {
+        Arc::new(Choices::of(&self.winners))
     }
 
     /// The rows of the latest 64 pairs' clips: what each round renormalises the members on.
@@ -165,7 +191,7 @@ pub(super) fn trainer(
     let mut publish = |set: &TrainingSet, epochs: usize| {
         let stats = ensemble.train(&set.pairs, epochs, &set.recent_rows());
         version += 1;
-        let _ = events.send(TrainerEvent::Snapshot(ensemble.snapshot(version), stats, set.winners()));
+        let _ = events.send(TrainerEvent::Snapshot(ensemble.snapshot(version), stats, set.choices()));
     };
     if let Some(rounds) = rounds {
         // Lockstep: each round trains on exactly the answers the main thread counted.

@@ -9,4 +9,4 @@ pub mod select;
 pub use ensemble::{LabeledPair, RewardConfig, RewardEnsemble, RewardSnapshot, RewardStats};
 pub use features::RewardInput;
 pub use novelty::Novelty;
-pub use select::{QueryMode, SelectRule, anchor_pairs, champion_pairs, ladder_pairs, select_pairs};
+pub use select::{AnchorShare, QueryMode, SelectRule, anchor_pairs, best_answered, champion_pairs, ladder_pairs, select_pairs};

@@ -235,23 +235,71 @@ pub fn ladder_pairs(snapshot: &RewardSnapshot, clips: &[&[f32]], skip: usize, ru
     (0..rungs).map(|k| n + skip + k).map(|rung| either_way_round(top, rung, rng)).collect()
 }
 
-/// Anchor queries: the best clip answered so far (of `winners`, clips that won an answer, the
-/// one the model pays most) against `want` distinct pool clips drawn at random, the latest
-/// policies' (`prefs.anchor_share`). Indices as `ladder_pairs`'s: below `clips.len()` the pool's;
-/// the winners follow `skip` indices after it. Each pair either way round at random; fewer
-/// where the pool runs out, none without a winner.
+/// The best clip answered so far: of `winners` (clips that won an answer), the one the model
+/// pays most; None without any. What anchor queries set against the policy's clips
+/// (`prefs.anchor_share`); it changes only with a new model, so it is found once per snapshot.
+pub fn best_answered(snapshot: &RewardSnapshot, winners: &[&[f32]], steps: usize) -> Option<usize> {
+    if winners.is_empty() {
+        return None;
+    }
+    let rows: Vec<f32> = winners.iter().flat_map(|c| c.iter().copied()).collect();
+    Some(paid_most(&snapshot.clip_returns(&rows, steps), winners.len()))
+}
+
+/// Anchor queries: clip `best` (the best answered, `best_answered`) against `want` distinct clips
+/// drawn at random of the selector's `pool` (indices below it: the latest policies' clips). Each
+/// pair either way round at random; fewer where the pool runs out.
 ///
 /// Why: a policy that falls and lies is asked only about clips on the ground, which its teacher
 /// scores alike; set against the best clip answered, a fallen clip loses, and the answer says
 /// the fall is worse than what came before (docs/notebook/2026-12-07-collapse.md).
-pub fn anchor_pairs(snapshot: &RewardSnapshot, clips: &[&[f32]], winners: &[&[f32]], skip: usize, want: usize, steps: usize, rng: &mut ChaCha8Rng) -> Vec<(usize, usize)> {
-    let n = clips.len();
-    if winners.is_empty() {
-        return Vec::new();
+pub fn anchor_pairs(pool: usize, best: usize, want: usize, rng: &mut ChaCha8Rng) -> Vec<(usize, usize)> {
+    let mut partners: Vec<usize> = (0..pool).collect();
+    partners.shuffle(rng);
+    partners.into_iter().take(want).map(|c| either_way_round(best, c, rng)).collect()
+}
+
+/// How many anchor queries a selection owes (`prefs.anchor_share`, `prefs.anchor_while_equal`):
+/// their share of the modelled queries asked while the latest answers said "equal" at least
+/// `while_equal` of the time, so a run that stands up again is not paid the arrears of the
+/// rounds it stood in at once. `while_equal` 0: always, a plain share of the modelled queries.
+#[derive(Clone, Debug)]
+pub struct AnchorShare {
+    share: f64,
+    while_equal: f32,
+    /// Modelled queries asked while anchors were owed, and the anchors among them.
+    counted: usize,
+    asked: usize,
+}
+
+impl AnchorShare {
+    pub fn new(share: f64, while_equal: f32) -> AnchorShare {
+        AnchorShare { share, while_equal, counted: 0, asked: 0 }
     }
-    let rows: Vec<f32> = winners.iter().flat_map(|c| c.iter().copied()).collect();
-    let best = n + skip + paid_most(&snapshot.clip_returns(&rows, steps), winners.len());
-    let mut pool: Vec<usize> = (0..n).collect();
-    pool.shuffle(rng);
-    pool.into_iter().take(want).map(|c| either_way_round(best, c, rng)).collect()
+
+    /// Whether anchor queries are asked at all (`prefs.anchor_share` above 0).
+    pub fn in_use(&self) -> bool {
+        self.share > 0.0
+    }
+
+    /// Whether anchors are owed while the latest answers say "equal" to `recent_equal` of them.
+    pub fn open(&self, recent_equal: f32) -> bool {
+        self.in_use() && recent_equal >= self.while_equal
+    }
+
+    /// The anchors owed in a selection of `want` modelled queries.
+    pub fn owed(&self, recent_equal: f32, want: usize) -> usize {
+        match self.open(recent_equal) {
+            true => (((self.counted + want) as f64 * self.share).floor() as usize).saturating_sub(self.asked),
+            false => 0,
+        }
+    }
+
+    /// Counts a selection's `picked` modelled queries, `anchors` of them anchors.
+    pub fn record(&mut self, recent_equal: f32, picked: usize, anchors: usize) {
+        if self.open(recent_equal) {
+            self.counted += picked;
+        }
+        self.asked += anchors;
+    }
 }
