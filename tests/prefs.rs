@@ -560,6 +560,7 @@ fn an_anchor_meets_random_pool_clips_with_the_best_winner() {
     let winners = &clips[40..];
     assert_eq!(best_answered(&snap, winners, 10), Some(paid_most(&snap, winners)));
     assert_eq!(best_answered(&snap, &[], 10), None);
+    // Any index past the pool's: in the selector, past the hall's and the rungs'.
     let best = 43;
     let rng = |seed| rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let picked = anchor_pairs(40, best, 12, &mut rng(4));

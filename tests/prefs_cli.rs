@@ -418,17 +418,24 @@ fn anchor_queries_set_the_best_winner_against_the_policys_clips() {
     assert!(times.values().any(|&k| k >= 4), "no clip asked about four times: {times:?}");
 }
 
-/// `prefs.anchor_while_equal` 1 with `prefs.anchor_share` 1: a rational teacher's answers never
-/// all say "equal", so the gate stays shut and the run asks what it asks without anchors, answer
-/// for answer (at `anchor_while_equal` 0 the same share asks anchors nearly always, above).
+/// `prefs.anchor_while_equal` with `prefs.anchor_share` 1, a teacher that says "equal" within 60
+/// of a score (5 of the 12 first answers): at 0.3 the gate opens with the first model and every
+/// later query holds an earlier winner; at 0.9 it stays shut and the run asks what a run without
+/// anchors asks, answer for answer (in which no later query holds one).
 #[test]
-fn shut_anchor_gate_asks_as_a_run_without_anchors() {
-    let args = ["--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "48", "--steps", "40960"];
-    let plain = oracle_run_with_pref_config("anchor-gate-none", "{}", &args);
-    let shut = oracle_run_with_pref_config("anchor-gate-shut", r#"{"anchor_share": 1.0, "anchor_while_equal": 1.0}"#, &args);
-    let (plain, shut) = (answers_without_clock(&plain), answers_without_clock(&shut));
-    assert!(plain.len() >= 40, "the schedule asked for most of the budget: {}", plain.len());
-    assert_eq!(plain, shut);
+fn the_anchor_gate_opens_while_the_answers_say_equal() {
+    let args = ["--scene", "hopper-forward", "--comparisons", "48", "--steps", "40960"];
+    let teacher = r#""teacher": {"kind": "equal", "equal_threshold": 60}"#;
+    let run = |name: &str, gate: &str| answers_without_clock(&oracle_run_with_pref_config(name, &format!("{{{gate}{teacher}}}"), &args));
+    let plain = run("anchor-gate-none", "");
+    let (open, shut) = (run("anchor-gate-open", r#""anchor_share": 1.0, "anchor_while_equal": 0.3, "#), run("anchor-gate-shut", r#""anchor_share": 1.0, "anchor_while_equal": 0.9, "#));
+    let initial = 12;
+    let equal = plain[..initial].iter().filter(|a| a["answer"] == "equal").count();
+    assert!(plain.len() >= 40 && (4..=8).contains(&equal), "{} answers, {equal} of the first {initial} equal", plain.len());
+    let anchored = |answers: &[serde_json::Value]| holds_an_earlier_winner(answers)[initial..].iter().filter(|&&w| w).count();
+    assert!(anchored(&open) * 10 >= (open.len() - initial) * 9, "gate open: {} of {} later queries hold an earlier winner", anchored(&open), open.len() - initial);
+    assert_eq!(plain, shut, "gate shut: the run without anchors");
+    assert!(anchored(&plain) * 4 < plain.len() - initial, "without anchors {} of {} later queries hold an earlier winner", anchored(&plain), plain.len() - initial);
 }
 
 /// Each saved clip's summed reward under the run's own model, or under one saved apart.

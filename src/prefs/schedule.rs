@@ -105,9 +105,11 @@ pub struct PrefConfig {
     /// Anchor queries (`anchor_share`) are asked only while at least this share of the latest
     /// 64 answers in force (src/prefs/trainer.rs, `RECENT_ANSWERS`; "can't tell" not counted)
     /// said "equal"; 0 by default: always. Their share is then kept over the modelled queries
-    /// asked while they were owed. Why: the anchors kept a falling seed up but took their share
-    /// from the flipping seeds all run long (E45); a fallen run answers "equal" to 92 to 95% of
-    /// its pairs, the others to 11 to 26% (docs/notebook/2026-12-07-anchor.md).
+    /// asked while the gate was open. The anchors' own answers count among the 64, so a share
+    /// large enough can shut the gate on a run still fallen. Why: the anchors kept a falling seed
+    /// up but took their share from the flipping seeds all run long (E45,
+    /// docs/notebook/2026-12-07-anchor.md); a fallen run answers "equal" to 92 to 95% of its
+    /// pairs, the seeds that flip to 11 to 26% (docs/notebook/2026-12-07-collapse.md).
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub anchor_while_equal: f32,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward

@@ -342,8 +342,8 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
     let mut choices: Arc<Choices> = Arc::default();
     let mut laddered: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut modelled_ladder = 0usize;
-    // With anchor queries: the best clip answered, found once per snapshot (every winner is
-    // among the clips asked by then).
+    // With anchor queries, while their gate is open: the best clip answered, found once per
+    // snapshot (every winner asked since this process started is among the clips asked by then).
     let mut best: Option<Candidate> = None;
     let mut snapshot: Option<RewardSnapshot> = None;
     let mut want = 0usize;
@@ -368,7 +368,8 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             }
             SelectorMsg::Want(n) => want += n,
             SelectorMsg::Snapshot(s, c) => {
-                if anchor_share.in_use() {
+                best = None;
+                if anchor_share.open(c.recent_equal) {
                     // Each winner once (a clip may have won several answers), in the store's order.
                     let mut distinct = std::collections::HashSet::new();
                     let winning: Vec<&Candidate> = c.winners.iter().filter(|id| distinct.insert(id.as_str())).filter_map(|id| asked.get(id)).collect();
@@ -412,7 +413,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             .filter_map(|id| asked.get(id))
             .take(ladders)
             .collect();
-        let anchor = best.as_ref().filter(|_| anchors > 0);
+        let anchor_clip = best.as_ref().filter(|_| anchors > 0);
         let hall: Vec<&Candidate> = champion.iter().chain(&recent_asked).collect();
         let (crowned, mut picked) = match snapshot.as_ref() {
             Some(s) if champions > 0 => {
@@ -430,7 +431,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             picked.extend(ladder);
         }
         let mut anchor_picked = 0;
-        if anchor.is_some() {
+        if anchor_clip.is_some() {
             let anchored = anchor_pairs(rows.len(), rows.len() + hall.len() + rungs.len(), anchors, &mut rng);
             anchor_picked = anchored.len();
             picked.extend(anchored);
@@ -451,7 +452,7 @@ fn selector(rx: Receiver<SelectorMsg>, queries: Sender<Query>, setup: SelectorSe
             _ if i < n => &pool[i],
             _ if i < n + h => hall[i - n],
             _ if i < n + h + r => rungs[i - n - h],
-            _ => anchor.expect("an index past the rungs is the anchor's"),
+            _ => anchor_clip.expect("an index past the rungs is the anchor's"),
         };
         let crowned = crowned.filter(|_| champion_picked > 0).map(|i| clip_at(i).clone());
         {

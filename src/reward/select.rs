@@ -247,34 +247,35 @@ pub fn best_answered(snapshot: &RewardSnapshot, winners: &[&[f32]], steps: usize
 }
 
 /// Anchor queries: clip `best` (the best answered, `best_answered`) against `want` distinct clips
-/// drawn at random of the selector's `pool` (indices below it: the latest policies' clips). Each
-/// pair either way round at random; fewer where the pool runs out.
+/// drawn at random of the selector's pool (indices below `pool_len`: the latest policies' clips).
+/// Each pair either way round at random; fewer where the pool runs out.
 ///
 /// Why: a policy that falls and lies is asked only about clips on the ground, which its teacher
 /// scores alike; set against the best clip answered, a fallen clip loses, and the answer says
 /// the fall is worse than what came before (docs/notebook/2026-12-07-collapse.md).
-pub fn anchor_pairs(pool: usize, best: usize, want: usize, rng: &mut ChaCha8Rng) -> Vec<(usize, usize)> {
-    let mut partners: Vec<usize> = (0..pool).collect();
+pub fn anchor_pairs(pool_len: usize, best: usize, want: usize, rng: &mut ChaCha8Rng) -> Vec<(usize, usize)> {
+    let mut partners: Vec<usize> = (0..pool_len).collect();
     partners.shuffle(rng);
     partners.into_iter().take(want).map(|c| either_way_round(best, c, rng)).collect()
 }
 
 /// How many anchor queries a selection owes (`prefs.anchor_share`, `prefs.anchor_while_equal`):
-/// their share of the modelled queries asked while the latest answers said "equal" at least
-/// `while_equal` of the time, so a run that stands up again is not paid the arrears of the
-/// rounds it stood in at once. `while_equal` 0: always, a plain share of the modelled queries.
+/// their share of the modelled queries asked while the gate was open (the latest answers said
+/// "equal" at least `while_equal` of the time), so when it opens the rounds it was shut are not
+/// paid for at once. Anchors owed but not picked (no winner yet, a small pool) stay owed.
+/// `while_equal` 0: always open, a plain share of the modelled queries.
 #[derive(Clone, Debug)]
 pub struct AnchorShare {
     share: f64,
     while_equal: f32,
-    /// Modelled queries asked while anchors were owed, and the anchors among them.
-    counted: usize,
-    asked: usize,
+    /// Modelled queries asked while the gate was open, and anchors asked.
+    open_modelled: usize,
+    anchors_asked: usize,
 }
 
 impl AnchorShare {
     pub fn new(share: f64, while_equal: f32) -> AnchorShare {
-        AnchorShare { share, while_equal, counted: 0, asked: 0 }
+        AnchorShare { share, while_equal, open_modelled: 0, anchors_asked: 0 }
     }
 
     /// Whether anchor queries are asked at all (`prefs.anchor_share` above 0).
@@ -290,7 +291,7 @@ impl AnchorShare {
     /// The anchors owed in a selection of `want` modelled queries.
     pub fn owed(&self, recent_equal: f32, want: usize) -> usize {
         match self.open(recent_equal) {
-            true => (((self.counted + want) as f64 * self.share).floor() as usize).saturating_sub(self.asked),
+            true => (((self.open_modelled + want) as f64 * self.share).floor() as usize).saturating_sub(self.anchors_asked),
             false => 0,
         }
     }
@@ -298,8 +299,8 @@ impl AnchorShare {
     /// Counts a selection's `picked` modelled queries, `anchors` of them anchors.
     pub fn record(&mut self, recent_equal: f32, picked: usize, anchors: usize) {
         if self.open(recent_equal) {
-            self.counted += picked;
+            self.open_modelled += picked;
         }
-        self.asked += anchors;
+        self.anchors_asked += anchors;
     }
 }
