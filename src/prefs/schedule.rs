@@ -109,7 +109,9 @@ pub struct PrefConfig {
     /// large enough can shut the gate on a run still fallen. Why: the anchors kept a falling seed
     /// up but took their share from the flipping seeds all run long (E45,
     /// docs/notebook/2026-12-07-anchor.md); a fallen run answers "equal" to 92 to 95% of its
-    /// pairs, the seeds that flip to 11 to 26% (docs/notebook/2026-12-07-collapse.md).
+    /// pairs, the seeds that flip to 11 to 26% (docs/notebook/2026-12-07-collapse.md). At 0.5
+    /// with `anchor_share` 0.25 it opened only on the seeds that fell, after the fall, and
+    /// neither got up (E47, docs/notebook/2026-12-07-anchor-gate.md).
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub anchor_while_equal: f32,
     /// Env steps of exploration before the initial comparisons: PPO on a state-entropy reward
