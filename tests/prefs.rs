@@ -664,3 +664,19 @@ fn the_champion_ladder_and_anchor_shares_are_checked() {
     let set = PrefConfig { champion_share: 0.5, ladder_share: 0.25, anchor_share: 0.25, anchor_while_equal: 0.5, ..PrefConfig::default() };
     assert_eq!(serde_json::from_str::<PrefConfig>(&serde_json::to_string(&set).unwrap()).unwrap(), set);
 }
+
+/// `prefs.refit_every`: the next fit afresh comes at the next multiple past the answers in
+/// force (none at 0); more than the run's comparisons is one line naming the setting; left at 0
+/// it is not written, so a run.json made before it reads back as it ran.
+#[test]
+fn fits_afresh_come_at_multiples_of_refit_every() {
+    let every = |refit_every| PrefConfig { refit_every, ..PrefConfig::default() };
+    assert_eq!(every(0).next_refit(300), None);
+    assert_eq!([0, 249, 250, 251, 499, 500].map(|n| every(250).next_refit(n)), [250, 250, 500, 500, 500, 750].map(Some));
+    assert!(every(250).validate().is_ok() && every(1000).validate().is_ok() && every(0).validate().is_ok());
+    let err = every(1001).validate().unwrap_err().to_string();
+    assert!(err.contains("prefs.refit_every (1001) is more than the run's 1000 comparisons") && err.lines().count() == 1, "{err}");
+    assert!(!serde_json::to_string(&PrefConfig::default()).unwrap().contains("refit_every"));
+    let set = every(250);
+    assert_eq!(serde_json::from_str::<PrefConfig>(&serde_json::to_string(&set).unwrap()).unwrap(), set);
+}

@@ -505,3 +505,34 @@ fn a_refit_model_is_fitted_afresh_on_the_runs_first_answers() {
     assert_eq!(std::fs::read(models[0].join("reward.json")).unwrap(), saved);
     assert!(!run.join("refit-bad").join("reward.json").exists());
 }
+
+/// `prefs.refit_every` 16 in a short run of 32 comparisons: the first round past 16 answers
+/// (the run's last) is a fit afresh, the very model `backflip reward refit` fits on the same
+/// answers with `prefs.pretrain_epochs`; a run without it ends on a model trained on from the
+/// first one's weights, another model.
+#[test]
+fn a_refit_round_fits_a_new_model_on_every_answer() {
+    let args = ["--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "32", "--steps", "24576"];
+    let (run, plain) = (oracle_run_with_pref_config("refit-every", r#"{"refit_every": 16}"#, &args), oracle_run_with_pref_config("refit-never", "{}", &args));
+    let rows = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    let mut table = csv_rows(&rows);
+    let header = table.remove(0);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (rounds, comparisons) = (column("reward_rounds"), column("comparisons"));
+    let round_rows: Vec<_> = table.iter().filter(|r| r[rounds] == "2").collect();
+    assert!(!round_rows.is_empty() && table.last().unwrap()[rounds] == "2", "the run trained one round after its first model: {rows}");
+    let fitted_on = &round_rows[0][comparisons];
+    assert!(fitted_on.parse::<usize>().unwrap() >= 16, "the round came past 16 answers: {fitted_on}");
+    let model = run.join("refit-here");
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip")).args(["reward", "refit"]).arg(&run).args(["--comparisons", fitted_on]).arg("--out").arg(&model).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let refit = clip_returns(&run, Some(&model));
+    assert_eq!(clip_returns(&run, None), refit, "the run's last model is a fit afresh on its {fitted_on} answers");
+    assert_eq!(answers_without_clock(&run)[..16], answers_without_clock(&plain)[..16], "the same run up to the refit");
+    assert_ne!(clip_returns(&plain, Some(&model)), clip_returns(&plain, None), "without refit_every the last model is another");
+}
+
+/// A CSV text's rows, split at commas (metrics.csv quotes nothing).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines().map(|l| l.split(',').map(str::to_owned).collect()).collect()
+}

@@ -51,6 +51,8 @@ pub struct Preferences {
     ready: Option<(RewardSnapshot, RewardStats, Arc<Choices>)>,
     /// ...and the answers in force when that round was asked for.
     round_answered: usize,
+    /// Lockstep: the answers in force at which the next fit afresh is due (`prefs.refit_every`).
+    next_refit: Option<usize>,
     /// Reward snapshots PPO has trained on, over the whole run.
     pub rounds_used: u64,
     /// Seconds spent waiting on the stages since the last `take_waited`.
@@ -83,6 +85,7 @@ impl Preferences {
             labeler,
         )?;
         Ok(Preferences {
+            next_refit: pc.next_refit(answered),
             stages,
             config: pc,
             learned: setup.learned,
@@ -144,8 +147,9 @@ impl Preferences {
                 return Ok(false);
             }
             if need_model {
-                self.stages.request_round(self.answered, self.config.pretrain_epochs);
+                self.stages.request_round(self.answered, self.config.pretrain_epochs, false);
                 self.round_answered = self.answered;
+                self.next_refit = self.config.next_refit(self.answered);
                 return self.take_round();
             }
             return Ok(true);
@@ -262,7 +266,8 @@ impl Preferences {
 
     /// After PPO iteration `iteration` (at `steps` env steps of `total`): offers its clips, asks
     /// what the schedule wants by now, and in lockstep waits for the answers and asks for a
-    /// reward round once enough are new.
+    /// reward round once enough are new. A round past a multiple of `prefs.refit_every` starts
+    /// from a new ensemble, and RL waits for it here, as a resumed run waits for its first model.
     pub fn after_iteration(&mut self, env: &mut HopperEnv, iteration: u64, steps: u64, total: u64) -> anyhow::Result<()> {
         self.stages.offer_clips(env.take_clips());
         let target = self.config.asked_by(steps, total).min(self.config.comparisons);
@@ -276,8 +281,16 @@ impl Preferences {
             && self.round_due.is_none()
             && self.answered >= self.round_answered + self.config.answers_per_round
         {
-            self.stages.request_round(self.answered, self.config.epochs_per_round);
             self.round_answered = self.answered;
+            if self.next_refit.is_some_and(|at| self.answered >= at) {
+                self.next_refit = self.config.next_refit(self.answered);
+                self.stages.request_round(self.answered, self.config.pretrain_epochs, true);
+                // A Ctrl-C while waiting leaves the fit untaken; the loop then stops, and a
+                // resumed run fits afresh anyway.
+                self.take_round()?;
+                return Ok(());
+            }
+            self.stages.request_round(self.answered, self.config.epochs_per_round, false);
             self.round_due = Some(iteration + self.config.round_lag(self.answered, self.config.epochs_per_round));
         }
         Ok(())

@@ -123,6 +123,15 @@ pub struct PrefConfig {
     pub epochs_per_round: usize,
     /// A trainer round starts once this many new answers have arrived.
     pub answers_per_round: usize,
+    /// Each time the answers in force pass a multiple of this many, the round starts from a new
+    /// ensemble (initialised as the first one was) trained `pretrain_epochs` epochs on every
+    /// answer in force, and RL waits for it, as a resumed run does; 0 by default: never (each
+    /// round goes on from the last one's weights). Why: the defaults stopped and resumed at
+    /// about 2.4M and 5.3M steps (E40) landed more flips than the same seeds uninterrupted, and a
+    /// model fitted afresh on a fallen run's answers ranked lying last where the run's own model
+    /// still paid it most (docs/notebook/2026-12-07-anchor-gate.md).
+    #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
+    pub refit_every: usize,
     /// With a scripted labeler (lockstep) a reward round trains while PPO runs on, and PPO
     /// takes up its snapshot a fixed number of iterations after asking for it (waiting there
     /// if the round is not done): at least `round_lag_iterations`, and more for a longer round,
@@ -203,6 +212,7 @@ impl Default for PrefConfig {
             pretrain_epochs: 100,
             epochs_per_round: 10,
             answers_per_round: 16,
+            refit_every: 0,
             round_lag_iterations: 8,
             round_pair_epochs_per_iteration: 32.0,
             pace_margin: 500_000,
@@ -310,6 +320,12 @@ impl PrefConfig {
         at_least("prefs.pretrain_epochs", self.pretrain_epochs as u64, 1)?;
         at_least("prefs.epochs_per_round", self.epochs_per_round as u64, 1)?;
         at_least("prefs.answers_per_round", self.answers_per_round as u64, 1)?;
+        anyhow::ensure!(
+            self.refit_every <= self.comparisons,
+            "prefs.refit_every ({}) is more than the run's {} comparisons: no fit afresh would come; 0 turns it off",
+            self.refit_every,
+            self.comparisons
+        );
         positive("prefs.round_pair_epochs_per_iteration", self.round_pair_epochs_per_iteration)?;
         within("answer_delay", self.answer_delay, 0.0, 3600.0, false)?;
         Ok(())
@@ -323,6 +339,12 @@ impl PrefConfig {
             return self.comparisons;
         }
         self.asked_by(steps.saturating_sub(self.pace_margin), total).min(self.comparisons)
+    }
+
+    /// The answers in force at which the next fit afresh is due (`refit_every`), with
+    /// `answered` in force now; None: never.
+    pub fn next_refit(&self, answered: usize) -> Option<usize> {
+        (self.refit_every > 0).then(|| (answered / self.refit_every + 1) * self.refit_every)
     }
 
     /// PPO iterations from asking for a round of `epochs` epochs with `answered` comparisons in

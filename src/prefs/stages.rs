@@ -18,7 +18,7 @@ use super::answer::{Answer, Labeler, Who};
 use super::pg::{self, PgLink, PgTarget};
 use super::schedule::PrefConfig;
 use super::store::{Comparison, ComparisonStore, StoreLine};
-use super::trainer::{Choices, Round, StoreChange, TrainerEvent, trainer};
+use super::trainer::{Choices, NewEnsemble, Round, StoreChange, TrainerEvent, trainer};
 use crate::clip::{Clip, ClipDir};
 use crate::reward::{AnchorShare, QueryMode, RewardEnsemble, RewardInput, RewardSnapshot, SelectRule, anchor_pairs, best_answered, champion_pairs, ladder_pairs, select_pairs};
 use crate::task::Task;
@@ -177,13 +177,15 @@ pub fn start(setup: StageSetup, labeler: Option<Box<dyn Labeler>>) -> anyhow::Re
     let anchor_share = AnchorShare::new(setup.config.anchor_share as f64, setup.config.anchor_while_equal);
     let selecting = SelectorSetup { save, steps, random_share, champion_share, ladder_share, anchor_share, rule, seed, input, bodies, task, tally: tally.clone() };
     std::thread::Builder::new().name("selector".into()).spawn(move || selector(selector_rx, query_tx, selecting))?;
-    let ensemble = RewardEnsemble::new(setup.config.reward.clone(), input.dim(&setup.scene), &setup.device, seed);
+    let (reward, d_input, device) = (setup.config.reward.clone(), input.dim(&setup.scene), setup.device.clone());
+    // The same initialisation each time: a fit afresh starts where a resumed run's does.
+    let new_ensemble: NewEnsemble = Box::new(move || RewardEnsemble::new(reward.clone(), d_input, &device, seed));
     let (to_trainer, rounds) = unbounded::<Round>();
     std::thread::Builder::new().name("reward-trainer".into()).spawn(move || {
         // A panic in training becomes an error the main thread reports, never a silent wait.
         let events = event_tx.clone();
         let rounds = lockstep.then_some(rounds);
-        let run = std::panic::AssertUnwindSafe(|| trainer(existing, load, ensemble, setup.config, bodies, seed, change_rx, event_tx, rounds));
+        let run = std::panic::AssertUnwindSafe(|| trainer(existing, load, new_ensemble, setup.config, bodies, seed, change_rx, event_tx, rounds));
         if std::panic::catch_unwind(run).is_err() {
             let _ = events.send(TrainerEvent::Error("the reward trainer panicked".into()));
         }
@@ -272,8 +274,9 @@ impl Stages {
     }
 
     /// Lockstep: asks for a reward-training round once `answered` comparisons are in force.
-    pub fn request_round(&self, answered: usize, epochs: usize) {
-        let _ = self.to_trainer.send(Round { answered, epochs });
+    /// With `afresh`, from a new ensemble (`prefs.refit_every`).
+    pub fn request_round(&self, answered: usize, epochs: usize, afresh: bool) {
+        let _ = self.to_trainer.send(Round { answered, epochs, afresh });
     }
 }
 

@@ -51,11 +51,16 @@ impl Choices {
 pub const RECENT_ANSWERS: usize = 64;
 
 /// A reward-training round the main thread asks for (lockstep): train once `answered`
-/// comparisons are in force, for `epochs` epochs.
+/// comparisons are in force, for `epochs` epochs, from a new ensemble where `afresh`
+/// (`prefs.refit_every`).
 pub(super) struct Round {
     pub answered: usize,
     pub epochs: usize,
+    pub afresh: bool,
 }
+
+/// Makes the ensemble a run starts from, and each fit afresh starts from again.
+pub(super) type NewEnsemble = Box<dyn Fn() -> RewardEnsemble + Send>;
 
 /// What the recorder tells the trainer about the store.
 pub(super) enum StoreChange {
@@ -165,7 +170,7 @@ fn row_loader(input: RewardInput, bodies: usize, mut load_clip: impl FnMut(&str)
 pub(super) fn trainer(
     existing: Vec<Comparison>,
     load_clip: super::stages::LoadClip,
-    mut ensemble: RewardEnsemble,
+    new_ensemble: NewEnsemble,
     config: PrefConfig,
     bodies: usize,
     seed: u64,
@@ -188,7 +193,11 @@ pub(super) fn trainer(
         }
     }
     let mut version = 0;
-    let mut publish = |set: &TrainingSet, epochs: usize| {
+    let mut ensemble = new_ensemble();
+    let mut publish = |set: &TrainingSet, epochs: usize, afresh: bool| {
+        if afresh {
+            ensemble = new_ensemble();
+        }
         let stats = ensemble.train(&set.pairs, epochs, &set.recent_rows());
         version += 1;
         let _ = events.send(TrainerEvent::Snapshot(ensemble.snapshot(version), stats, set.choices()));
@@ -200,14 +209,17 @@ pub(super) fn trainer(
                 let Ok(change) = changes.recv() else { return };
                 set.apply(change);
             }
-            publish(&set, round.epochs);
+            publish(&set, round.epochs, round.afresh);
         }
         return;
     }
     let mut fresh = 0usize;
     let mut trained_once = false;
+    // A person labels: a fit afresh comes with the first round past each multiple of
+    // `refit_every`, as in lockstep (driver.rs).
+    let mut next_refit = config.next_refit(set.in_force);
     if set.pairs.len() >= config.initial().max(1) {
-        publish(&set, config.pretrain_epochs);
+        publish(&set, config.pretrain_epochs, false);
         trained_once = true;
     }
     loop {
@@ -223,11 +235,16 @@ pub(super) fn trainer(
             }
         }
         if !trained_once && set.in_force >= config.initial() && !set.pairs.is_empty() {
-            publish(&set, config.pretrain_epochs);
+            publish(&set, config.pretrain_epochs, false);
             trained_once = true;
             fresh = 0;
+            next_refit = config.next_refit(set.in_force);
         } else if trained_once && fresh >= config.answers_per_round {
-            publish(&set, config.epochs_per_round);
+            let afresh = next_refit.is_some_and(|at| set.in_force >= at);
+            if afresh {
+                next_refit = config.next_refit(set.in_force);
+            }
+            publish(&set, if afresh { config.pretrain_epochs } else { config.epochs_per_round }, afresh);
             fresh = 0;
         }
     }
