@@ -6,7 +6,7 @@ use std::time::Duration;
 use backflip::clip::Clip;
 use backflip::clip::ClipDir;
 use backflip::prefs::stages::Backend;
-use backflip::prefs::{Answer, ClipScore, ComparisonStore, Labeler, PrefConfig, StageSetup, Teacher, TeacherConfig, TeacherKind, TrainerEvent, Who, stages};
+use backflip::prefs::{Answer, ClipScore, ComparisonStore, Labeler, PrefConfig, Refits, StageSetup, Teacher, TeacherConfig, TeacherKind, TrainerEvent, Who, stages};
 use backflip::reward::{LabeledPair, RewardConfig, RewardEnsemble, RewardSnapshot};
 use backflip::rollout::{self, FixedPolicy};
 use backflip::scene::Scene;
@@ -665,18 +665,24 @@ fn the_champion_ladder_and_anchor_shares_are_checked() {
     assert_eq!(serde_json::from_str::<PrefConfig>(&serde_json::to_string(&set).unwrap()).unwrap(), set);
 }
 
-/// `prefs.refit_every`: the next fit afresh comes at the next multiple past the answers in
-/// force (none at 0); more than the run's comparisons is one line naming the setting; left at 0
-/// it is not written, so a run.json made before it reads back as it ran.
+/// `prefs.refit_every`: after a fit afresh, the next comes with the first round at or past the
+/// next multiple (none at 0); more than the run's comparisons is one line naming the setting;
+/// left at 0 it is not written, and a run.json made before it reads back as 0.
 #[test]
 fn fits_afresh_come_at_multiples_of_refit_every() {
     let every = |refit_every| PrefConfig { refit_every, ..PrefConfig::default() };
-    assert_eq!(every(0).next_refit(300), None);
-    assert_eq!([0, 249, 250, 251, 499, 500].map(|n| every(250).next_refit(n)), [250, 250, 500, 500, 500, 750].map(Some));
+    let rounds = |refits: &mut Refits, answered: &[usize]| answered.iter().map(|&n| refits.take(n)).collect::<Vec<_>>();
+    assert_eq!(rounds(&mut every(0).refits(250), &[266, 500, 1000]), [false; 3]);
+    let mut refits = every(250).refits(250);
+    assert_eq!(rounds(&mut refits, &[266, 499, 500, 516, 749, 761, 777, 1000]), [false, false, true, false, false, true, false, true]);
+    // A resumed run's first model is a fit afresh: the count starts there.
+    assert_eq!(rounds(&mut every(250).refits(499), &[499, 515, 750]), [false, true, true]);
     assert!(every(250).validate().is_ok() && every(1000).validate().is_ok() && every(0).validate().is_ok());
     let err = every(1001).validate().unwrap_err().to_string();
     assert!(err.contains("prefs.refit_every (1001) is more than the run's 1000 comparisons") && err.lines().count() == 1, "{err}");
-    assert!(!serde_json::to_string(&PrefConfig::default()).unwrap().contains("refit_every"));
+    let json = serde_json::to_string(&PrefConfig::default()).unwrap();
+    assert!(!json.contains("refit_every"), "{json}");
+    assert_eq!(serde_json::from_str::<PrefConfig>(&json).unwrap().refit_every, 0);
     let set = every(250);
     assert_eq!(serde_json::from_str::<PrefConfig>(&serde_json::to_string(&set).unwrap()).unwrap(), set);
 }

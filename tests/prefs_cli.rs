@@ -208,11 +208,8 @@ fn oracle_run_with_pref_config(name: &str, json: &str, args: &[&str]) -> Scratch
 #[test]
 fn exploration_comes_before_the_first_comparison() {
     let run = oracle_run_with_pref_config("explore", r#"{"explore_steps": 8192}"#, &["--comparisons", "32", "--steps", "24576"]);
-    let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let (header, rows) = common::metrics_table(&run);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     assert_eq!(rows.len(), 6, "24576 env steps of 4096");
     for row in &rows[..2] {
         assert_eq!(row[col("comparisons")], "", "no comparison while exploring: {row:?}");
@@ -230,7 +227,7 @@ fn exploration_comes_before_the_first_comparison() {
     assert_eq!(sum("queried_clips"), 2 * answers.len() as u64);
     assert!(sum("queried_successes") <= sum("queried_clips"));
     for row in &rows[..2] {
-        assert_eq!((row[col("queried_clips")], row[col("query_pool_clips")]), ("", ""), "{row:?}");
+        assert_eq!((row[col("queried_clips")].as_str(), row[col("query_pool_clips")].as_str()), ("", ""), "{row:?}");
     }
     for row in &rows[2..] {
         let (pool, successes): (u64, u64) = (row[col("query_pool_clips")].parse().unwrap(), row[col("query_pool_successes")].parse().unwrap());
@@ -506,33 +503,32 @@ fn a_refit_model_is_fitted_afresh_on_the_runs_first_answers() {
     assert!(!run.join("refit-bad").join("reward.json").exists());
 }
 
-/// `prefs.refit_every` 16 in a short run of 32 comparisons: the first round past 16 answers
-/// (the run's last) is a fit afresh, the very model `backflip reward refit` fits on the same
-/// answers with `prefs.pretrain_epochs`; a run without it ends on a model trained on from the
-/// first one's weights, another model.
+/// `prefs.refit_every` 16 in a short run of 32 comparisons, rounds taken up an iteration after
+/// they are asked: the run's second and last round, asked at 24 answers, is a fit afresh, the
+/// very model `backflip reward refit` fits on the same answers with `prefs.pretrain_epochs`; a
+/// run without it asks the same and ends on a second round trained on from the first model's
+/// weights, another model.
 #[test]
 fn a_refit_round_fits_a_new_model_on_every_answer() {
     let args = ["--scene", "hopper-forward", "--teacher", "rational", "--comparisons", "32", "--steps", "24576"];
-    let (run, plain) = (oracle_run_with_pref_config("refit-every", r#"{"refit_every": 16}"#, &args), oracle_run_with_pref_config("refit-never", "{}", &args));
-    let rows = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-    let mut table = csv_rows(&rows);
-    let header = table.remove(0);
-    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let (rounds, comparisons) = (column("reward_rounds"), column("comparisons"));
-    let round_rows: Vec<_> = table.iter().filter(|r| r[rounds] == "2").collect();
-    assert!(!round_rows.is_empty() && table.last().unwrap()[rounds] == "2", "the run trained one round after its first model: {rows}");
-    let fitted_on = &round_rows[0][comparisons];
-    assert!(fitted_on.parse::<usize>().unwrap() >= 16, "the round came past 16 answers: {fitted_on}");
+    let quick = r#""round_lag_iterations": 1, "round_pair_epochs_per_iteration": 1000"#;
+    let run = oracle_run_with_pref_config("refit-every", &format!(r#"{{"refit_every": 16, {quick}}}"#), &args);
+    let plain = oracle_run_with_pref_config("refit-never", &format!("{{{quick}}}"), &args);
+    let last_round = |run: &Path| {
+        let (header, rows) = common::metrics_table(run);
+        let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let (rounds, comparisons) = (column("reward_rounds"), column("comparisons"));
+        let last = rows.iter().find(|r| r[rounds] == rows.last().unwrap()[rounds]).unwrap();
+        (last[rounds].clone(), last[comparisons].parse::<usize>().unwrap())
+    };
+    let (rounds, fitted_on) = last_round(&run);
+    assert_eq!(rounds, "2", "one round after the first model");
+    assert!((16..32).contains(&fitted_on), "the round came at or past 16 answers: {fitted_on}");
+    assert_eq!(last_round(&plain).0, "2", "the run without refits trained a second round too");
     let model = run.join("refit-here");
-    let out = Command::new(env!("CARGO_BIN_EXE_backflip")).args(["reward", "refit"]).arg(&run).args(["--comparisons", fitted_on]).arg("--out").arg(&model).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_backflip")).args(["reward", "refit"]).arg(&run).args(["--comparisons", &fitted_on.to_string()]).arg("--out").arg(&model).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let refit = clip_returns(&run, Some(&model));
-    assert_eq!(clip_returns(&run, None), refit, "the run's last model is a fit afresh on its {fitted_on} answers");
-    assert_eq!(answers_without_clock(&run)[..16], answers_without_clock(&plain)[..16], "the same run up to the refit");
+    assert_eq!(clip_returns(&run, None), clip_returns(&run, Some(&model)), "the run's last model is a fit afresh on its {fitted_on} answers");
+    assert_eq!(answers_without_clock(&run)[..fitted_on], answers_without_clock(&plain)[..fitted_on], "the same run up to the refit");
     assert_ne!(clip_returns(&plain, Some(&model)), clip_returns(&plain, None), "without refit_every the last model is another");
-}
-
-/// A CSV text's rows, split at commas (metrics.csv quotes nothing).
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    text.lines().map(|l| l.split(',').map(str::to_owned).collect()).collect()
 }

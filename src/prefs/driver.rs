@@ -9,7 +9,7 @@ use rand::{RngExt, SeedableRng};
 
 use super::answer::Labeler;
 use super::person::TrainerLink;
-use super::schedule::{InitialClips, PrefConfig};
+use super::schedule::{InitialClips, PrefConfig, Refits};
 use super::stages::{Backend, QueryTally, StageSetup, Stages};
 use super::teacher::OracleLabeler;
 use super::trainer::{Choices, TrainerEvent};
@@ -51,8 +51,8 @@ pub struct Preferences {
     ready: Option<(RewardSnapshot, RewardStats, Arc<Choices>)>,
     /// ...and the answers in force when that round was asked for.
     round_answered: usize,
-    /// Lockstep: the answers in force at which the next fit afresh is due (`prefs.refit_every`).
-    next_refit: Option<usize>,
+    /// Lockstep: when the next fit afresh is due (`prefs.refit_every`); set with the first model.
+    refits: Refits,
     /// Reward snapshots PPO has trained on, over the whole run.
     pub rounds_used: u64,
     /// Seconds spent waiting on the stages since the last `take_waited`.
@@ -85,7 +85,7 @@ impl Preferences {
             labeler,
         )?;
         Ok(Preferences {
-            next_refit: pc.next_refit(answered),
+            refits: pc.refits(answered),
             stages,
             config: pc,
             learned: setup.learned,
@@ -149,7 +149,7 @@ impl Preferences {
             if need_model {
                 self.stages.request_round(self.answered, self.config.pretrain_epochs, false);
                 self.round_answered = self.answered;
-                self.next_refit = self.config.next_refit(self.answered);
+                self.refits = self.config.refits(self.answered);
                 return self.take_round();
             }
             return Ok(true);
@@ -282,8 +282,7 @@ impl Preferences {
             && self.answered >= self.round_answered + self.config.answers_per_round
         {
             self.round_answered = self.answered;
-            if self.next_refit.is_some_and(|at| self.answered >= at) {
-                self.next_refit = self.config.next_refit(self.answered);
+            if self.refits.take(self.answered) {
                 self.stages.request_round(self.answered, self.config.pretrain_epochs, true);
                 // A Ctrl-C while waiting leaves the fit untaken; the loop then stops, and a
                 // resumed run fits afresh anyway.

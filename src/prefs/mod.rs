@@ -24,7 +24,7 @@ pub mod trainer;
 
 pub use answer::{Answer, Labeler, Who};
 pub use driver::{DriverSetup, Preferences};
-pub use schedule::{InitialClips, PrefConfig, TeacherConfig, TeacherKind};
+pub use schedule::{InitialClips, PrefConfig, Refits, TeacherConfig, TeacherKind};
 pub use stages::{StageSetup, Stages};
 pub use store::{Comparison, ComparisonStore};
 pub use teacher::{ClipScore, OracleLabeler, Teacher};

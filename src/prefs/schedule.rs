@@ -123,13 +123,17 @@ pub struct PrefConfig {
     pub epochs_per_round: usize,
     /// A trainer round starts once this many new answers have arrived.
     pub answers_per_round: usize,
-    /// Each time the answers in force pass a multiple of this many, the round starts from a new
-    /// ensemble (initialised as the first one was) trained `pretrain_epochs` epochs on every
-    /// answer in force, and RL waits for it, as a resumed run does; 0 by default: never (each
-    /// round goes on from the last one's weights). Why: the defaults stopped and resumed at
-    /// about 2.4M and 5.3M steps (E40) landed more flips than the same seeds uninterrupted, and a
-    /// model fitted afresh on a fallen run's answers ranked lying last where the run's own model
-    /// still paid it most (docs/notebook/2026-12-07-anchor-gate.md).
+    /// The first reward round once the answers in force reach a multiple of this many starts
+    /// from a new ensemble (initialised as the first one was) trained `pretrain_epochs` epochs
+    /// on every answer in force, as a resumed run's first round does; with a scripted teacher
+    /// (lockstep) RL waits for it, as a resumed run does (a person is never waited on). 0 by
+    /// default: never (each round goes on from the last one's weights). A resumed run counts
+    /// from its own fit afresh. Unlike a resume it keeps the selector's pool and the episodes.
+    /// Why: the defaults stopped and resumed at about 2.4M and 5.3M steps landed more flips
+    /// than uninterrupted (seeds 1 and 3, one run each way), and twenty answers into seed 2's
+    /// fall a model fitted afresh ranked lying last where the run's grown model still paid it
+    /// most (docs/notebook/2026-12-07-anchor-gate.md). A fit costs about 2 minutes at 355
+    /// answers on 2 cores.
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub refit_every: usize,
     /// With a scripted labeler (lockstep) a reward round trains while PPO runs on, and PPO
@@ -322,7 +326,7 @@ impl PrefConfig {
         at_least("prefs.answers_per_round", self.answers_per_round as u64, 1)?;
         anyhow::ensure!(
             self.refit_every <= self.comparisons,
-            "prefs.refit_every ({}) is more than the run's {} comparisons: no fit afresh would come; 0 turns it off",
+            "prefs.refit_every ({}) is more than the run's {} comparisons, so no fit afresh would come; 0 turns it off",
             self.refit_every,
             self.comparisons
         );
@@ -341,10 +345,10 @@ impl PrefConfig {
         self.asked_by(steps.saturating_sub(self.pace_margin), total).min(self.comparisons)
     }
 
-    /// The answers in force at which the next fit afresh is due (`refit_every`), with
-    /// `answered` in force now; None: never.
-    pub fn next_refit(&self, answered: usize) -> Option<usize> {
-        (self.refit_every > 0).then(|| (answered / self.refit_every + 1) * self.refit_every)
+    /// When fits afresh come (`refit_every`), after a model fitted afresh on `answered` answers
+    /// (the first model, or a resumed run's).
+    pub fn refits(&self, answered: usize) -> Refits {
+        Refits { every: self.refit_every, next: next_multiple(answered, self.refit_every) }
     }
 
     /// PPO iterations from asking for a round of `epochs` epochs with `answered` comparisons in
@@ -354,6 +358,32 @@ impl PrefConfig {
         let pace = (train_pairs * epochs as f64 / self.round_pair_epochs_per_iteration).ceil() as u64;
         pace.max(self.round_lag_iterations).max(1)
     }
+}
+
+/// When the reward trainer fits afresh (`PrefConfig::refit_every`): the rounds of the lockstep
+/// driver and of a person's trainer both ask it, so the two keep one rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refits {
+    every: usize,
+    /// The answers in force from which the next round fits afresh; 0 with `every` 0: never.
+    next: usize,
+}
+
+impl Refits {
+    /// Whether a round trained with `answered` answers in force fits afresh; if so the next is
+    /// due at the multiple of `refit_every` past them.
+    pub fn take(&mut self, answered: usize) -> bool {
+        let due = self.every > 0 && answered >= self.next;
+        if due {
+            self.next = next_multiple(answered, self.every);
+        }
+        due
+    }
+}
+
+/// The least multiple of `every` above `n` (0 for `every` 0).
+fn next_multiple(n: usize, every: usize) -> usize {
+    n.checked_div(every).map_or(0, |k| (k + 1) * every)
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -215,9 +215,8 @@ pub(super) fn trainer(
     }
     let mut fresh = 0usize;
     let mut trained_once = false;
-    // A person labels: a fit afresh comes with the first round past each multiple of
-    // `refit_every`, as in lockstep (driver.rs).
-    let mut next_refit = config.next_refit(set.in_force);
+    // A person labels: fits afresh come as in lockstep (driver.rs), but nothing waits for them.
+    let mut refits = config.refits(set.in_force);
     if set.pairs.len() >= config.initial().max(1) {
         publish(&set, config.pretrain_epochs, false);
         trained_once = true;
@@ -238,12 +237,9 @@ pub(super) fn trainer(
             publish(&set, config.pretrain_epochs, false);
             trained_once = true;
             fresh = 0;
-            next_refit = config.next_refit(set.in_force);
+            refits = config.refits(set.in_force);
         } else if trained_once && fresh >= config.answers_per_round {
-            let afresh = next_refit.is_some_and(|at| set.in_force >= at);
-            if afresh {
-                next_refit = config.next_refit(set.in_force);
-            }
+            let afresh = refits.take(set.in_force);
             publish(&set, if afresh { config.pretrain_epochs } else { config.epochs_per_round }, afresh);
             fresh = 0;
         }

@@ -69,18 +69,19 @@ impl AsRef<OsStr> for Scratch {
     }
 }
 
+/// A run's metrics.csv: its header and its rows, split at commas (it quotes nothing).
+pub fn metrics_table(run: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    let mut rows = text.lines().map(|l| l.split(',').map(str::to_owned).collect::<Vec<_>>());
+    let header = rows.next().unwrap();
+    (header, rows.collect())
+}
+
 /// A run's metrics.csv without its wall-clock columns: what two runs of one seed share.
 pub fn metrics_without_clock(run: &Path) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let (header, rows) = metrics_table(run);
     let clock = backflip::metrics::WALL_CLOCK_COLUMNS;
-    let keep: Vec<usize> = (0..header.len()).filter(|&i| !clock.contains(&header[i])).collect();
+    let keep: Vec<usize> = (0..header.len()).filter(|&i| !clock.contains(&header[i].as_str())).collect();
     assert_eq!(keep.len() + clock.len(), header.len(), "every wall-clock column is in the header");
-    lines
-        .map(|l| {
-            let cols: Vec<&str> = l.split(',').collect();
-            keep.iter().map(|&i| cols[i].to_string()).collect()
-        })
-        .collect()
+    rows.iter().map(|cols| keep.iter().map(|&i| cols[i].clone()).collect()).collect()
 }
