@@ -126,14 +126,18 @@ pub struct PrefConfig {
     /// The first reward round once the answers in force reach a multiple of this many starts
     /// from a new ensemble (initialised as the first one was) trained `pretrain_epochs` epochs
     /// on every answer in force, as a resumed run's first round does; with a scripted teacher
-    /// (lockstep) RL waits for it, as a resumed run does (a person is never waited on). 0 by
-    /// default: never (each round goes on from the last one's weights). A resumed run counts
+    /// (lockstep) RL waits for it, as a resumed run does (a person is never waited on). 0:
+    /// never (each round goes on from the last one's weights), hop forward's default; the
+    /// backflip's is 250 (`for_run`). A run of fewer comparisons than the next multiple past its
+    /// first model's (the backflip's 250, say) never fits afresh. A resumed run counts
     /// from its own fit afresh. Unlike a resume it keeps the selector's pool and the episodes.
     /// Why: the defaults stopped and resumed at about 2.4M and 5.3M steps landed more flips
     /// than uninterrupted (seeds 1 and 3, one run each way), and twenty answers into seed 2's
     /// fall a model fitted afresh ranked lying last where the run's grown model still paid it
-    /// most (docs/notebook/2026-12-07-anchor-gate.md). A fit costs about 2 minutes at 355
-    /// answers on 2 cores.
+    /// most (docs/notebook/2026-12-07-anchor-gate.md). At 250 on the backflip's defaults, seeds 1
+    /// to 3 gave 1.00, 0.00, 0.95 against 0.20, 0.00, 0.40 without it (E49); at 100 seed 2 did
+    /// not fall, then unlearned its flips (E50; docs/notebook/2026-12-08-refit-every.md). Each fit
+    /// cost RL 2 to 5 minutes' wait at 500 to 750 answers beside other runs on 2 cores.
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub refit_every: usize,
     /// With a scripted labeler (lockstep) a reward round trains while PPO runs on, and PPO
@@ -235,7 +239,9 @@ impl PrefConfig {
     /// (0.5 a turn) spares one unlanded turn a clip, a reward model that sees the contacts with
     /// a bounded output, and reward rounds paced at 100 pair-epochs a PPO iteration; with the
     /// teacher's landing credit 0.3 since E40, the best measured on eight seeds (median 0.20
-    /// against 0.00, three seeds at 1.00 against none; docs/notebook/2026-12-07-refit.md).
+    /// against 0.00, three seeds at 1.00 against none; docs/notebook/2026-12-07-refit.md); and
+    /// the reward model fitted afresh every 250 answers since E49 (seeds 1 to 3: median 0.95
+    /// against 0.20; docs/notebook/2026-12-08-refit-every.md).
     pub fn for_run(task: TaskKind, total_steps: u64) -> PrefConfig {
         match task {
             TaskKind::HopForward => PrefConfig::default(),
@@ -246,6 +252,7 @@ impl PrefConfig {
                 reward: RewardConfig { input: RewardInput::ObsActionContacts, bounded: true, ..RewardConfig::default() },
                 explore_steps: total_steps / 10,
                 round_pair_epochs_per_iteration: 100.0,
+                refit_every: 250,
                 ..PrefConfig::default()
             },
         }
@@ -324,12 +331,6 @@ impl PrefConfig {
         at_least("prefs.pretrain_epochs", self.pretrain_epochs as u64, 1)?;
         at_least("prefs.epochs_per_round", self.epochs_per_round as u64, 1)?;
         at_least("prefs.answers_per_round", self.answers_per_round as u64, 1)?;
-        anyhow::ensure!(
-            self.refit_every <= self.comparisons,
-            "prefs.refit_every ({}) is more than the run's {} comparisons, so no fit afresh would come; 0 turns it off",
-            self.refit_every,
-            self.comparisons
-        );
         positive("prefs.round_pair_epochs_per_iteration", self.round_pair_epochs_per_iteration)?;
         within("answer_delay", self.answer_delay, 0.0, 3600.0, false)?;
         Ok(())
