@@ -135,8 +135,8 @@ pub struct PrefConfig {
     /// than uninterrupted (seeds 1 and 3, one run each way), and twenty answers into seed 2's
     /// fall a model fitted afresh ranked lying last where the run's grown model still paid it
     /// most (docs/notebook/2026-12-07-anchor-gate.md). At 250 on the backflip's defaults, seeds 1
-    /// to 3 gave 1.00, 0.00, 0.95 against 0.20, 0.00, 0.40 without it (E49); at 100 seed 2 did
-    /// not fall, then unlearned its flips (E50; docs/notebook/2026-12-08-refit-every.md). Each fit
+    /// to 3 gave 1.00, 0.00, 0.95 against 0.20, 0.00, 0.40 without it (E49); at 100 they gave
+    /// 0.05, 0.05, 0.85 (E50; docs/notebook/2026-12-08-refit-every.md). Each fit
     /// cost RL 2 to 5 minutes' wait at 500 to 750 answers beside other runs on 2 cores.
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub refit_every: usize,
