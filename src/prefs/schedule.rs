@@ -123,21 +123,21 @@ pub struct PrefConfig {
     pub epochs_per_round: usize,
     /// A trainer round starts once this many new answers have arrived.
     pub answers_per_round: usize,
-    /// The first reward round once the answers in force reach a multiple of this many starts
-    /// from a new ensemble (initialised as the first one was) trained `pretrain_epochs` epochs
-    /// on every answer in force, as a resumed run's first round does; with a scripted teacher
-    /// (lockstep) RL waits for it, as a resumed run does (a person is never waited on). 0:
-    /// never (each round goes on from the last one's weights), hop forward's default; the
-    /// backflip's is 250 (`for_run`). A run of fewer comparisons than the next multiple past its
-    /// first model's (the backflip's 250, say) never fits afresh. A resumed run counts
-    /// from its own fit afresh. Unlike a resume it keeps the selector's pool and the episodes.
-    /// Why: the defaults stopped and resumed at about 2.4M and 5.3M steps landed more flips
-    /// than uninterrupted (seeds 1 and 3, one run each way), and twenty answers into seed 2's
-    /// fall a model fitted afresh ranked lying last where the run's grown model still paid it
-    /// most (docs/notebook/2026-12-07-anchor-gate.md). At 250 on the backflip's defaults, seeds 1
-    /// to 3 gave 1.00, 0.00, 0.95 against 0.20, 0.00, 0.40 without it (E49); at 100 they gave
-    /// 0.05, 0.05, 0.85 (E50; docs/notebook/2026-12-08-refit-every.md). Each fit
-    /// cost RL 2 to 5 minutes' wait at 500 to 750 answers beside other runs on 2 cores.
+    /// The first reward round once the answers in force reach a multiple of this many starts from a
+    /// new ensemble (initialised as the first one was) trained `pretrain_epochs` epochs on every
+    /// answer in force, as a resumed run's first round does; with a scripted teacher (lockstep) RL
+    /// waits for it, as a resumed run does (a person is never waited on). 0: never (each round goes
+    /// on from the last one's weights), hop forward's default; the backflip's is 250 (`for_run`). A
+    /// run whose answers never reach the next multiple past its first model's (the backflip's 250
+    /// with 200 comparisons, say) never fits afresh. A resumed run counts from its own fit afresh.
+    /// Unlike a resume it keeps the selector's pool and the episodes. Why: the defaults before it,
+    /// stopped and resumed at about 2.4M and 5.3M steps, landed more flips than uninterrupted
+    /// (seeds 1 and 3, one run each way), and twenty answers into seed 2's fall a model fitted
+    /// afresh ranked lying last where the run's grown model still paid it most
+    /// (docs/notebook/2026-12-07-anchor-gate.md). At 250 on the backflip's defaults, seeds 1 to 3
+    /// gave 1.00, 0.00, 0.95 against 0.20, 0.00, 0.40 without it (E49); at 100 they gave 0.05,
+    /// 0.05, 0.85 (E50; docs/notebook/2026-12-08-refit-every.md). Each fit cost RL 2 to 5 minutes'
+    /// wait at 500 to 750 answers beside other runs on 2 cores.
     #[serde(default, skip_serializing_if = "crate::settings::is_zero")]
     pub refit_every: usize,
     /// With a scripted labeler (lockstep) a reward round trains while PPO runs on, and PPO
